@@ -1,0 +1,405 @@
+//! Configuration: defaults, then `config.yaml`, then one environment variable per key (the key
+//! in upper case, as the SuperTokens docker image does it), then command-line flags.
+//!
+//! Key names, meanings and defaults follow the SuperTokens core so that an existing
+//! `config.yaml` keeps working. Everything is validated once at start-up; the server never
+//! starts on a value it would have to reject later.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A value that must never reach a log line or an error body.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
+
+/// Every key gatehouse understands. Field names are the config keys.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub port: u16,
+    pub host: String,
+    /// Comma-separated list; empty means the API is open.
+    pub api_keys: Option<Secret>,
+    pub log_level: String,
+    /// Worker threads of the HTTP server.
+    pub max_server_pool_size: usize,
+    /// A prefix every API path is served under (for example `/auth-core`).
+    pub base_path: String,
+    pub disable_telemetry: bool,
+
+    /// Seconds.
+    pub access_token_validity: u64,
+    pub access_token_blacklisting: bool,
+    /// Minutes.
+    pub refresh_token_validity: f64,
+    /// Hours.
+    pub access_token_dynamic_signing_key_update_interval: f64,
+    /// Milliseconds.
+    pub password_reset_token_lifetime: u64,
+    /// Milliseconds.
+    pub email_verification_token_lifetime: u64,
+
+    pub password_hashing_alg: String,
+    pub argon2_iterations: u32,
+    pub argon2_memory_kb: u32,
+    pub argon2_parallelism: u32,
+    pub argon2_hashing_pool_size: usize,
+    pub bcrypt_log_rounds: u32,
+    pub firebase_password_hashing_signer_key: Option<Secret>,
+    pub firebase_password_hashing_pool_size: usize,
+
+    /// Path of the embedded SQLite database, used when no PostgreSQL key is set.
+    /// `:memory:` gives a throwaway database (development mode).
+    pub sqlite_path: String,
+    pub postgresql_connection_uri: Option<Secret>,
+    pub postgresql_host: Option<String>,
+    pub postgresql_port: Option<u16>,
+    pub postgresql_user: Option<String>,
+    pub postgresql_password: Option<Secret>,
+    pub postgresql_database_name: Option<String>,
+    pub postgresql_connection_pool_size: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            port: 3567,
+            host: "localhost".into(),
+            api_keys: None,
+            log_level: "INFO".into(),
+            max_server_pool_size: 10,
+            base_path: String::new(),
+            disable_telemetry: false,
+            access_token_validity: 3600,
+            access_token_blacklisting: false,
+            refresh_token_validity: 144_000.0,
+            access_token_dynamic_signing_key_update_interval: 168.0,
+            password_reset_token_lifetime: 3_600_000,
+            email_verification_token_lifetime: 24 * 3_600_000,
+            password_hashing_alg: "BCRYPT".into(),
+            argon2_iterations: 1,
+            argon2_memory_kb: 87795,
+            argon2_parallelism: 2,
+            argon2_hashing_pool_size: 1,
+            bcrypt_log_rounds: 11,
+            firebase_password_hashing_signer_key: None,
+            firebase_password_hashing_pool_size: 1,
+            sqlite_path: "./gatehouse.db".into(),
+            postgresql_connection_uri: None,
+            postgresql_host: None,
+            postgresql_port: None,
+            postgresql_user: None,
+            postgresql_password: None,
+            postgresql_database_name: None,
+            postgresql_connection_pool_size: 10,
+        }
+    }
+}
+
+/// Where the data lives, resolved from the settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    Sqlite { path: String },
+    Postgres,
+}
+
+/// Values given on the command line; they win over the file and the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub port: Option<u16>,
+    pub host: Option<String>,
+}
+
+/// The result of loading: the settings, plus warnings to log once logging is up.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads `path` (optional unless `path_was_given`), the environment and the overrides.
+    pub fn load(
+        path: &Path,
+        path_was_given: bool,
+        env: impl Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Loaded, ConfigError> {
+        if path_was_given && !path.exists() {
+            return Err(ConfigError(format!(
+                "config file {} does not exist",
+                path.display()
+            )));
+        }
+        let known = Self::keys();
+        let file = config::File::from(PathBuf::from(path))
+            .format(config::FileFormat::Yaml)
+            .required(false);
+        let mut builder = config::Config::builder().add_source(file.clone());
+        for key in &known {
+            // The official image also knows `port` and `host` as SUPERTOKENS_PORT/_HOST.
+            let upper = key.to_uppercase();
+            let mut names = vec![upper.clone()];
+            if matches!(key.as_str(), "port" | "host") {
+                names.push(format!("SUPERTOKENS_{upper}"));
+            }
+            let value = names
+                .iter()
+                .filter_map(|name| env(name))
+                .find(|value| !value.is_empty());
+            if let Some(value) = value {
+                builder = builder
+                    .set_override(key.as_str(), value)
+                    .map_err(describe)?;
+            }
+        }
+        if let Some(port) = overrides.port {
+            builder = builder.set_override("port", port).map_err(describe)?;
+        }
+        if let Some(host) = &overrides.host {
+            builder = builder
+                .set_override("host", host.as_str())
+                .map_err(describe)?;
+        }
+        let merged = builder.build().map_err(describe)?;
+
+        let from_file: BTreeMap<String, config::Value> = config::Config::builder()
+            .add_source(file)
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(describe)?;
+        let warnings = from_file
+            .keys()
+            .filter(|key| !known.contains(*key))
+            .map(|key| format!("config key `{key}` is not used by gatehouse and was ignored"))
+            .collect();
+
+        let mut settings: Settings = merged.try_deserialize().map_err(describe)?;
+        settings.validate()?;
+        settings.base_path = normalise_base_path(&settings.base_path);
+        Ok(Loaded { settings, warnings })
+    }
+
+    /// The names of all supported keys, taken from the struct itself so the list cannot drift.
+    pub fn keys() -> BTreeSet<String> {
+        match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(key, _)| key).collect(),
+            _ => unreachable!("Settings serialises to a JSON object"),
+        }
+    }
+
+    /// Upstream's checks and messages, prefixed with the key so the line says what to fix.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, rule: &str| Err(ConfigError(format!("config key `{key}`: {rule}")));
+        if self.port == 0 {
+            return fail("port", "must be between 1 and 65535");
+        }
+        for key in self.api_key_list() {
+            if key.len() < 20 {
+                return fail(
+                    "api_keys",
+                    "One of the API keys is too short. Please use at least 20 characters",
+                );
+            }
+            if !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '=' || c == '-')
+            {
+                return fail(
+                    "api_keys",
+                    "Invalid characters in API key. Please only use '=', '-' and alpha-numeric (including capitals)",
+                );
+            }
+        }
+        if log_filter_level(&self.log_level).is_none() {
+            return fail(
+                "log_level",
+                "'log_level' config must be one of \"NONE\",\"DEBUG\", \"INFO\", \"WARN\" or \"ERROR\".",
+            );
+        }
+        if self.max_server_pool_size == 0 {
+            return fail(
+                "max_server_pool_size",
+                "'max_server_pool_size' must be >= 1.",
+            );
+        }
+        if self.base_path.contains(' ') {
+            return fail("base_path", "Invalid characters in base_path config");
+        }
+        if !(1..=86_400_000).contains(&self.access_token_validity) {
+            return fail(
+                "access_token_validity",
+                "'access_token_validity' must be between 1 and 86400000 seconds inclusive.",
+            );
+        }
+        if self.refresh_token_validity * 60.0 <= self.access_token_validity as f64 {
+            return fail(
+                "refresh_token_validity",
+                "'refresh_token_validity' must be strictly greater than 'access_token_validity'. \
+                 (refresh_token_validity is in minutes, access_token_validity in seconds)",
+            );
+        }
+        if self.access_token_dynamic_signing_key_update_interval < 1.0 {
+            return fail(
+                "access_token_dynamic_signing_key_update_interval",
+                "'access_token_dynamic_signing_key_update_interval' must be greater than, equal to 1 hour.",
+            );
+        }
+        if self.password_reset_token_lifetime == 0 {
+            return fail(
+                "password_reset_token_lifetime",
+                "'password_reset_token_lifetime' must be > 0",
+            );
+        }
+        if self.email_verification_token_lifetime == 0 {
+            return fail(
+                "email_verification_token_lifetime",
+                "'email_verification_token_lifetime' must be > 0",
+            );
+        }
+        if !matches!(
+            self.password_hashing_alg.to_ascii_uppercase().as_str(),
+            "ARGON2" | "BCRYPT"
+        ) {
+            return fail(
+                "password_hashing_alg",
+                "'password_hashing_alg' must be one of 'ARGON2' or 'BCRYPT'",
+            );
+        }
+        for (key, value) in [
+            ("argon2_iterations", self.argon2_iterations as usize),
+            ("argon2_memory_kb", self.argon2_memory_kb as usize),
+            ("argon2_parallelism", self.argon2_parallelism as usize),
+            ("argon2_hashing_pool_size", self.argon2_hashing_pool_size),
+            (
+                "firebase_password_hashing_pool_size",
+                self.firebase_password_hashing_pool_size,
+            ),
+        ] {
+            if value == 0 {
+                return fail(key, &format!("'{key}' must be >= 1"));
+            }
+        }
+        if !(4..=31).contains(&self.bcrypt_log_rounds) {
+            return fail(
+                "bcrypt_log_rounds",
+                "'bcrypt_log_rounds' must be between 4 and 31",
+            );
+        }
+        if self.sqlite_path.trim().is_empty() {
+            return fail("sqlite_path", "must be a file path or :memory:");
+        }
+        if self.postgresql_connection_pool_size == 0 {
+            return fail(
+                "postgresql_connection_pool_size",
+                "'postgresql_connection_pool_size' in the config.yaml file must be > 0",
+            );
+        }
+        if let Some(uri) = &self.postgresql_connection_uri {
+            if url::Url::parse(uri.expose()).is_err() {
+                return fail(
+                    "postgresql_connection_uri",
+                    "The provided postgresql connection URI has an incorrect format. Please use a format like \
+                     postgresql://[user[:[password]]@]host[:port][/dbname][?attr1=val1&attr2=val2...",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured API keys; empty when the API is open.
+    pub fn api_key_list(&self) -> Vec<String> {
+        self.api_keys
+            .as_ref()
+            .map(|keys| {
+                keys.expose()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// PostgreSQL as soon as any of its connection keys is set, the embedded file otherwise.
+    pub fn storage(&self) -> Storage {
+        let postgres = self.postgresql_connection_uri.is_some()
+            || self.postgresql_host.is_some()
+            || self.postgresql_port.is_some()
+            || self.postgresql_user.is_some()
+            || self.postgresql_password.is_some()
+            || self.postgresql_database_name.is_some();
+        if postgres {
+            Storage::Postgres
+        } else {
+            Storage::Sqlite {
+                path: self.sqlite_path.clone(),
+            }
+        }
+    }
+
+    /// The tracing filter for `log_level`; the libraries' own chatter (sqlx's per-query lines,
+    /// actix's worker start-up) stays quiet.
+    pub fn log_filter(&self) -> String {
+        let level = log_filter_level(&self.log_level).unwrap_or("info");
+        format!("{level},sqlx=warn,actix_server=warn,actix_web=warn")
+    }
+}
+
+fn log_filter_level(log_level: &str) -> Option<&'static str> {
+    Some(match log_level.to_ascii_uppercase().as_str() {
+        "DEBUG" => "debug",
+        "INFO" => "info",
+        "WARN" => "warn",
+        "ERROR" => "error",
+        "NONE" => "off",
+        _ => return None,
+    })
+}
+
+/// `auth//core/` → `/auth/core`; `/` and empty → empty (no base path).
+fn normalise_base_path(base_path: &str) -> String {
+    let segments: Vec<&str> = base_path
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .collect();
+    if segments.is_empty() {
+        String::new()
+    } else {
+        format!("/{}", segments.join("/")).to_lowercase()
+    }
+}
+
+fn describe(error: config::ConfigError) -> ConfigError {
+    ConfigError(error.to_string())
+}

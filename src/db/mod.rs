@@ -1,0 +1,173 @@
+//! Storage: one handle over the embedded SQLite file or PostgreSQL.
+//!
+//! Queries are written once, with `$N` placeholders (both drivers bind them), millisecond
+//! BIGINT times and TEXT ids, and run on whichever pool is configured through [`with_pool!`].
+//! Where the dialects really differ, a query matches on [`Db`] itself.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::config::{Settings, Storage};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the configured pool, whichever backend it is.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite($pool) => $body,
+        }
+    };
+}
+
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a request waits for a free connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long SQLite waits on a lock held by another writer before it gives up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Db {
+    /// Opens the storage the settings ask for. Nothing is created or migrated here.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+        match settings.storage() {
+            Storage::Sqlite { path } => Self::connect_sqlite(&path).await,
+            Storage::Postgres => {
+                let options = postgres_options(settings)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.postgresql_connection_pool_size)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .context("could not connect to PostgreSQL")?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    async fn connect_sqlite(path: &str) -> anyhow::Result<Db> {
+        let in_memory = path == ":memory:";
+        let options = if in_memory {
+            SqliteConnectOptions::from_str("sqlite::memory:")?
+        } else {
+            SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        }
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true);
+        // Every connection to `:memory:` is its own database, so the throwaway mode keeps
+        // exactly one connection open for the life of the process.
+        let pool_options = if in_memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool_options
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("could not open the SQLite database {path}"))?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Applies every pending migration. Safe to run from several processes at once on
+    /// PostgreSQL: the migrator holds an advisory lock while it works.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+        }
+        .context("could not apply the database migrations")
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+
+    /// A one-line description for the start-up banner, without credentials.
+    pub fn describe(&self, settings: &Settings) -> String {
+        match self {
+            Db::Sqlite(_) => format!("sqlite {}", settings.sqlite_path),
+            Db::Postgres(_) => match postgres_options(settings) {
+                Ok(options) => format!(
+                    "postgresql {}:{}/{}",
+                    options.get_host(),
+                    options.get_port(),
+                    options.get_database().unwrap_or("postgres")
+                ),
+                Err(_) => "postgresql".into(),
+            },
+        }
+    }
+
+    pub fn is_in_memory(&self, settings: &Settings) -> bool {
+        matches!(self, Db::Sqlite(_)) && settings.sqlite_path == ":memory:"
+    }
+}
+
+/// The connection URI, with the separate host/port/user/password/database keys filling in
+/// the parts it leaves out (upstream's rule: a part given in the URI wins).
+fn postgres_options(settings: &Settings) -> anyhow::Result<PgConnectOptions> {
+    // Parse errors may quote the URI, password included, so they are replaced by our words.
+    let invalid = || anyhow::anyhow!("postgresql_connection_uri is not a valid PostgreSQL URI");
+    let uri = match &settings.postgresql_connection_uri {
+        Some(uri) => Some(url::Url::parse(uri.expose()).map_err(|_| invalid())?),
+        None => None,
+    };
+    let mut options = match &uri {
+        Some(uri) => PgConnectOptions::from_str(uri.as_str()).map_err(|_| invalid())?,
+        None => PgConnectOptions::new_without_pgpass(),
+    };
+    let given = |part: Option<&str>| part.is_some_and(|part| !part.is_empty());
+    if !given(uri.as_ref().and_then(url::Url::host_str)) {
+        options = options.host(settings.postgresql_host.as_deref().unwrap_or("localhost"));
+    }
+    if uri.as_ref().and_then(url::Url::port).is_none() {
+        options = options.port(settings.postgresql_port.unwrap_or(5432));
+    }
+    if !given(uri.as_ref().map(url::Url::username)) {
+        if let Some(user) = &settings.postgresql_user {
+            options = options.username(user);
+        }
+    }
+    if !given(uri.as_ref().and_then(url::Url::password)) {
+        if let Some(password) = &settings.postgresql_password {
+            options = options.password(password.expose());
+        }
+    }
+    if !given(uri.as_ref().map(|uri| uri.path().trim_start_matches('/'))) {
+        let database = settings
+            .postgresql_database_name
+            .as_deref()
+            .unwrap_or("supertokens");
+        options = options.database(database);
+    }
+    Ok(options.application_name("gatehouse"))
+}
+
+/// Milliseconds since the Unix epoch, the time unit of every stored timestamp.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,264 @@
+//! The HTTP conventions every endpoint shares, in one place: the optional
+//! `/appid-<app>/<tenant>` path prefix, the `api-key` check, the `cdi-version` check, the
+//! 404 and 405 answers and the one log line per request.
+//!
+//! Routing is done here rather than by actix patterns because upstream's prefix rules are not
+//! expressible as patterns: a first path segment is a tenant id only when the rest of the
+//! path is a known API and the segment is not one of a few reserved words.
+
+mod cdi;
+mod input;
+mod tenant;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::http::Method;
+use actix_web::web::{Bytes, Data};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
+pub use input::JsonInput;
+pub use tenant::TenantId;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who may call an endpoint and for which tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// No API key, no `cdi-version`, any tenant (`/hello`).
+    Open,
+    /// Works on one tenant, which must exist.
+    Tenant,
+    /// Works on a whole app: only the public tenant may call it, and the app must exist.
+    App,
+    /// As `App`, but answers whatever `cdi-version` is sent (`/apiversion`).
+    AppAnyVersion,
+}
+
+pub type HandlerResult = Result<HttpResponse, ApiError>;
+type BoxedHandler =
+    Box<dyn Fn(Request) -> Pin<Box<dyn Future<Output = HandlerResult>>> + Send + Sync>;
+
+struct Resource {
+    scope: Scope,
+    methods: Vec<(Method, BoxedHandler)>,
+}
+
+/// The table of every endpoint. Recipes add theirs in their `register` function.
+#[derive(Default)]
+pub struct Routes {
+    resources: HashMap<&'static str, Resource>,
+}
+
+impl Routes {
+    pub fn get<F, Fut>(&mut self, path: &'static str, scope: Scope, handler: F)
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(Method::GET, path, scope, handler)
+    }
+
+    pub fn post<F, Fut>(&mut self, path: &'static str, scope: Scope, handler: F)
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(Method::POST, path, scope, handler)
+    }
+
+    pub fn put<F, Fut>(&mut self, path: &'static str, scope: Scope, handler: F)
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(Method::PUT, path, scope, handler)
+    }
+
+    pub fn delete<F, Fut>(&mut self, path: &'static str, scope: Scope, handler: F)
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(Method::DELETE, path, scope, handler)
+    }
+
+    fn add<F, Fut>(&mut self, method: Method, path: &'static str, scope: Scope, handler: F)
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        assert_eq!(path, path.to_lowercase(), "API paths are lower case");
+        let resource = self.resources.entry(path).or_insert_with(|| Resource {
+            scope,
+            methods: Vec::new(),
+        });
+        assert_eq!(
+            resource.scope, scope,
+            "{path}: one scope for all its methods"
+        );
+        assert!(
+            resource.methods.iter().all(|(known, _)| *known != method),
+            "{method} {path} registered twice"
+        );
+        resource
+            .methods
+            .push((method, Box::new(move |request| Box::pin(handler(request)))));
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.resources.contains_key(path)
+    }
+}
+
+/// What a handler gets: the parsed request plus the shared state.
+pub struct Request {
+    pub state: Data<AppState>,
+    pub tenant: TenantId,
+    pub cdi: CdiVersion,
+    pub http: HttpRequest,
+    body: Bytes,
+}
+
+impl Request {
+    /// The body as a JSON object, or 400 `Invalid Json Input`.
+    pub fn json(&self) -> Result<JsonInput, ApiError> {
+        JsonInput::parse(&self.body)
+    }
+
+    /// A query parameter that must be present.
+    pub fn query(&self, name: &str) -> Result<String, ApiError> {
+        self.query_opt(name)?
+            .ok_or_else(|| input::missing_query_param(name))
+    }
+
+    /// A query parameter that may be absent.
+    pub fn query_opt(&self, name: &str) -> Result<Option<String>, ApiError> {
+        input::query_param(self.http.query_string(), name)
+    }
+}
+
+/// A 200 JSON answer.
+pub fn json<T: Serialize>(body: &T) -> HandlerResult {
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// A 200 `{"status": "OK"}` answer.
+pub fn ok() -> HandlerResult {
+    json(&serde_json::json!({ "status": "OK" }))
+}
+
+/// The single actix service behind every path.
+pub async fn dispatch(
+    http: HttpRequest,
+    body: Bytes,
+    state: Data<AppState>,
+    routes: Data<Arc<Routes>>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let method = http.method().clone();
+    let response = match serve(http.clone(), body, state, &routes).await {
+        Ok(response) => response,
+        Err(error) => error.error_response(),
+    };
+    // The query string is left out: it can carry emails and session handles.
+    tracing::info!(
+        method = %method,
+        path = http.path(),
+        status = response.status().as_u16(),
+        elapsed_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    response
+}
+
+async fn serve(
+    http: HttpRequest,
+    body: Bytes,
+    state: Data<AppState>,
+    routes: &Routes,
+) -> HandlerResult {
+    let path = http.path().to_lowercase();
+    let path = match state.settings.base_path.as_str() {
+        "" => path.as_str(),
+        base => match path.strip_prefix(base) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+            _ => return Err(ApiError::NotFound),
+        },
+    };
+    let Some((api_path, tenant)) = tenant::split_path(path, |candidate| routes.contains(candidate))
+    else {
+        return Err(ApiError::NotFound);
+    };
+    let resource = &routes.resources[api_path];
+    // Upstream's order: the key, then the version, then the method.
+    if resource.scope != Scope::Open {
+        check_api_key(&http, &state.api_keys)?;
+    }
+    let exact_version = matches!(resource.scope, Scope::Tenant | Scope::App);
+    let cdi = CdiVersion::from_request(&http, exact_version)?;
+    let Some((_, handler)) = resource.methods.iter().find(|(m, _)| m == http.method()) else {
+        return Err(ApiError::MethodNotAllowed);
+    };
+    match resource.scope {
+        Scope::Open => {}
+        Scope::Tenant => tenant::ensure_exists(&state.db, &tenant).await?,
+        Scope::App | Scope::AppAnyVersion => {
+            if !tenant.is_public_tenant() {
+                return Err(ApiError::Forbidden(
+                    "Only public tenantId can call this app specific API".into(),
+                ));
+            }
+            tenant::ensure_exists(&state.db, &tenant).await?
+        }
+    }
+
+    handler(Request {
+        state,
+        tenant,
+        cdi,
+        http,
+        body,
+    })
+    .await
+}
+
+/// Passes when no keys are configured or the request carries one of them, in the `api-key`
+/// header or as `Authorization: Bearer <key>`. Every configured key is compared, in constant
+/// time, so the answer's timing reveals nothing about the keys.
+fn check_api_key(http: &HttpRequest, keys: &[String]) -> Result<(), ApiError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let header = |name| {
+        http.headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
+    let given = match (header("api-key"), header("authorization")) {
+        (Some(key), _) => key.trim(),
+        (None, Some(authorization)) => {
+            let authorization = authorization.trim();
+            match authorization.get(..7) {
+                Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => authorization[7..].trim(),
+                _ => authorization,
+            }
+        }
+        (None, None) => return Err(ApiError::Unauthorised),
+    };
+    let matched = keys.iter().fold(0u8, |found, key| {
+        found | key.as_bytes().ct_eq(given.as_bytes()).unwrap_u8()
+    });
+    if matched == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorised)
+    }
+}

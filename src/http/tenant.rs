@@ -1,0 +1,175 @@
+//! The `/appid-<appId>/<tenantId>` path prefix.
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::with_pool;
+
+pub const PUBLIC: &str = "public";
+
+/// Segments that are never taken for a tenant id, because API paths start with them.
+const RESERVED_SEGMENTS: [&str; 4] = ["recipe", "config", "users", "hello"];
+
+/// The app and tenant a request is for; both `public` when the path has no prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantId {
+    pub app_id: String,
+    pub tenant_id: String,
+}
+
+impl Default for TenantId {
+    fn default() -> Self {
+        Self {
+            app_id: PUBLIC.into(),
+            tenant_id: PUBLIC.into(),
+        }
+    }
+}
+
+impl TenantId {
+    pub fn is_public_tenant(&self) -> bool {
+        self.tenant_id == PUBLIC
+    }
+
+    fn is_default(&self) -> bool {
+        self.app_id == PUBLIC && self.tenant_id == PUBLIC
+    }
+}
+
+/// Splits a lower-cased request path into the API path and the tenant it names, given a test
+/// for known API paths. `None` when no API matches.
+///
+/// Accepted forms: `<api>`, `/<tenant><api>`, `/appid-<app><api>` and
+/// `/appid-<app>/<tenant><api>`, each with an optional trailing slash. The root API `/`
+/// also answers `/<tenant>` and `/appid-<app>/<tenant>`.
+pub fn split_path<'p>(path: &'p str, is_api: impl Fn(&str) -> bool) -> Option<(&'p str, TenantId)> {
+    let path = match path.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => path,
+    };
+    let root = |rest: &str| rest.is_empty() || rest == "/";
+    let api = |rest: &'p str| {
+        if root(rest) {
+            is_api("/").then_some("/")
+        } else {
+            is_api(rest).then_some(rest)
+        }
+    };
+    if let Some(found) = api(path) {
+        return Some((found, TenantId::default()));
+    }
+
+    let mut tenant = TenantId::default();
+    let mut rest = path;
+    if let Some((segment, after)) = first_segment(rest) {
+        if let Some(app) = segment.strip_prefix("appid-") {
+            if !is_id(app) && !app.is_empty() {
+                return None;
+            }
+            tenant.app_id = if app.is_empty() {
+                PUBLIC.into()
+            } else {
+                app.into()
+            };
+            rest = after;
+            if let Some(found) = api(rest) {
+                return Some((found, tenant));
+            }
+        }
+    }
+    let (segment, after) = first_segment(rest)?;
+    if !is_id(segment) || RESERVED_SEGMENTS.contains(&segment) {
+        return None;
+    }
+    tenant.tenant_id = segment.into();
+    api(after).map(|found| (found, tenant))
+}
+
+/// The first `/segment` of `path` and what follows it.
+fn first_segment(path: &str) -> Option<(&str, &str)> {
+    let body = path.strip_prefix('/')?;
+    let end = body.find('/').unwrap_or(body.len());
+    Some((&body[..end], &body[end..]))
+}
+
+fn is_id(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// 400 `AppId or tenantId not found => ...` unless the app and tenant exist.
+pub async fn ensure_exists(db: &Db, tenant: &TenantId) -> Result<(), ApiError> {
+    if tenant.is_default() {
+        return Ok(());
+    }
+    let found: Option<i32> = with_pool!(db, pool => {
+        sqlx::query_scalar("SELECT 1 FROM tenants WHERE app_id = $1 AND tenant_id = $2")
+            .bind(&tenant.app_id)
+            .bind(&tenant.tenant_id)
+            .fetch_optional(pool)
+            .await?
+    });
+    match found {
+        Some(_) => Ok(()),
+        None => Err(ApiError::bad_request(format!(
+            "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: (, {}, {})",
+            tenant.app_id, tenant.tenant_id
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(path: &str) -> Option<(&str, String, String)> {
+        let known = ["/", "/recipe/user", "/apiversion", "/hello"];
+        split_path(path, |p| known.contains(&p)).map(|(api, t)| (api, t.app_id, t.tenant_id))
+    }
+
+    fn some(api: &'static str, app: &str, tenant: &str) -> Option<(&'static str, String, String)> {
+        Some((api, app.into(), tenant.into()))
+    }
+
+    #[test]
+    fn accepts_every_prefix_form() {
+        assert_eq!(
+            split("/recipe/user"),
+            some("/recipe/user", "public", "public")
+        );
+        assert_eq!(
+            split("/recipe/user/"),
+            some("/recipe/user", "public", "public")
+        );
+        assert_eq!(
+            split("/t1/recipe/user"),
+            some("/recipe/user", "public", "t1")
+        );
+        assert_eq!(
+            split("/appid-a1/recipe/user"),
+            some("/recipe/user", "a1", "public")
+        );
+        assert_eq!(
+            split("/appid-a1/t-2/recipe/user"),
+            some("/recipe/user", "a1", "t-2")
+        );
+        assert_eq!(split("/"), some("/", "public", "public"));
+        assert_eq!(split(""), some("/", "public", "public"));
+        assert_eq!(split("/t1"), some("/", "public", "t1"));
+        assert_eq!(split("/appid-a1/t1/"), some("/", "a1", "t1"));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_api() {
+        assert_eq!(split("/recipe/nothing"), None);
+        assert_eq!(split("/t1/t2/recipe/user"), None);
+        assert_eq!(split("/t_1/recipe/user"), None);
+        assert_eq!(
+            split("/recipe/recipe/user"),
+            None,
+            "reserved words are not tenant ids"
+        );
+        assert_eq!(split("/appid-a_1/recipe/user"), None);
+    }
+}

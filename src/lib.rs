@@ -1,0 +1,11 @@
+//! Gatehouse: an authentication core that speaks the SuperTokens core driver interface.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod recipes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

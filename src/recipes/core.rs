@@ -1,0 +1,51 @@
+//! The core's own endpoints: liveness, version negotiation and telemetry.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use actix_web::HttpResponse;
+use serde_json::json;
+
+use crate::db::now_millis;
+use crate::http::{self, HandlerResult, Request, Routes, Scope, SUPPORTED_CDI_VERSIONS};
+use crate::with_pool;
+
+pub fn register(routes: &mut Routes) {
+    for path in ["/", "/hello"] {
+        routes.get(path, Scope::Open, hello);
+        routes.post(path, Scope::Open, hello);
+        routes.put(path, Scope::Open, hello);
+        routes.delete(path, Scope::Open, hello);
+    }
+    routes.get("/apiversion", Scope::AppAnyVersion, api_version);
+    routes.get("/telemetry", Scope::App, telemetry);
+}
+
+/// How long a successful database check vouches for the storage, so that a busy health
+/// check or load test measures HTTP, not one database round trip per call.
+const STORAGE_CHECK_INTERVAL_MS: i64 = 1000;
+static LAST_STORAGE_CHECK: AtomicI64 = AtomicI64::new(0);
+
+/// `Hello` once the storage answers; a 500 when it does not.
+async fn hello(request: Request) -> HandlerResult {
+    let now = now_millis();
+    if now - LAST_STORAGE_CHECK.load(Ordering::Relaxed) > STORAGE_CHECK_INTERVAL_MS {
+        with_pool!(&request.state.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;
+        LAST_STORAGE_CHECK.store(now, Ordering::Relaxed);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("Hello"))
+}
+
+async fn api_version(_: Request) -> HandlerResult {
+    let versions: Vec<String> = SUPPORTED_CDI_VERSIONS
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    http::json(&json!({ "versions": versions }))
+}
+
+/// Gatehouse never sends telemetry, so there is never a telemetry id.
+async fn telemetry(_: Request) -> HandlerResult {
+    http::json(&json!({ "exists": false }))
+}
