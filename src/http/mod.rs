@@ -24,7 +24,7 @@ use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
 pub use input::JsonInput;
-pub use tenant::TenantId;
+pub use tenant::{exists as tenant_exists, TenantId};
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -98,10 +98,10 @@ fn is_id(segment: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// 400 `AppId or tenantId not found => ...` unless the app and tenant exist.
-pub async fn ensure_exists(db: &Db, tenant: &TenantId) -> Result<(), ApiError> {
+/// Whether the app and tenant exist (the default ones always do).
+pub async fn exists(db: &Db, tenant: &TenantId) -> Result<bool, sqlx::Error> {
     if tenant.is_default() {
-        return Ok(());
+        return Ok(true);
     }
     let found: Option<i32> = with_pool!(db, pool => {
         sqlx::query_scalar("SELECT 1 FROM tenants WHERE app_id = $1 AND tenant_id = $2")
@@ -110,13 +110,18 @@ pub async fn ensure_exists(db: &Db, tenant: &TenantId) -> Result<(), ApiError> {
             .fetch_optional(pool)
             .await?
     });
-    match found {
-        Some(_) => Ok(()),
-        None => Err(ApiError::bad_request(format!(
-            "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: (, {}, {})",
-            tenant.app_id, tenant.tenant_id
-        ))),
+    Ok(found.is_some())
+}
+
+/// 400 `AppId or tenantId not found => ...` unless the app and tenant exist.
+pub async fn ensure_exists(db: &Db, tenant: &TenantId) -> Result<(), ApiError> {
+    if exists(db, tenant).await? {
+        return Ok(());
     }
+    Err(ApiError::bad_request(format!(
+        "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: (, {}, {})",
+        tenant.app_id, tenant.tenant_id
+    )))
 }
 
 #[cfg(test)]

@@ -6,16 +6,19 @@ use actix_web::HttpResponse;
 use serde_json::json;
 
 use crate::db::now_millis;
+use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, SUPPORTED_CDI_VERSIONS};
 use crate::with_pool;
 
 pub fn register(routes: &mut Routes) {
-    for path in ["/", "/hello"] {
-        routes.get(path, Scope::Open, hello);
-        routes.post(path, Scope::Open, hello);
-        routes.put(path, Scope::Open, hello);
-        routes.delete(path, Scope::Open, hello);
-    }
+    routes.get("/", Scope::Open, root);
+    routes.post("/", Scope::Open, root);
+    routes.put("/", Scope::Open, root);
+    routes.delete("/", Scope::Open, root);
+    routes.get("/hello", Scope::Open, hello);
+    routes.post("/hello", Scope::Open, hello);
+    routes.put("/hello", Scope::Open, hello);
+    routes.delete("/hello", Scope::Open, hello);
     routes.get("/apiversion", Scope::AppAnyVersion, api_version);
     routes.get("/telemetry", Scope::App, telemetry);
 }
@@ -24,6 +27,15 @@ pub fn register(routes: &mut Routes) {
 /// check or load test measures HTTP, not one database round trip per call.
 const STORAGE_CHECK_INTERVAL_MS: i64 = 1000;
 static LAST_STORAGE_CHECK: AtomicI64 = AtomicI64::new(0);
+
+/// The root path also stands for every `/<tenant>` and `/appid-<app>/<tenant>`, so a
+/// tenant that does not exist makes it a 404, as an unknown path is.
+async fn root(request: Request) -> HandlerResult {
+    if !http::tenant_exists(&request.state.db, &request.tenant).await? {
+        return Err(ApiError::NotFound);
+    }
+    hello(request).await
+}
 
 /// `Hello` once the storage answers; a 500 when it does not.
 async fn hello(request: Request) -> HandlerResult {
