@@ -41,6 +41,7 @@ impl Serialize for Secret {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// 0 picks a free port; the start-up line says which.
     pub port: u16,
     pub host: String,
     /// Comma-separated list; empty means the API is open.
@@ -220,9 +221,6 @@ impl Settings {
     /// Upstream's checks and messages, prefixed with the key so the line says what to fix.
     fn validate(&self) -> Result<(), ConfigError> {
         let fail = |key: &str, rule: &str| Err(ConfigError(format!("config key `{key}`: {rule}")));
-        if self.port == 0 {
-            return fail("port", "must be between 1 and 65535");
-        }
         for key in self.api_key_list() {
             if key.len() < 20 {
                 return fail(

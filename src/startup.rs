@@ -94,11 +94,10 @@ impl Application {
         Ok(())
     }
 
-    /// Serves until the returned handle is stopped or dropped with the runtime (tests).
-    pub fn spawn(self) -> actix_web::dev::ServerHandle {
-        let handle = self.server.handle();
+    /// Serves in the background of the current actix runtime, until that runtime ends
+    /// (the tests' way of running a server).
+    pub fn spawn(self) {
         actix_web::rt::spawn(self.server);
-        handle
     }
 }
 

@@ -138,7 +138,8 @@ fn unknown_keys_are_warnings() {
 
 #[test]
 fn invalid_values_name_the_key() {
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         ("api_keys: short", &[], "config key `api_keys`: One of the API keys is too short. Please use at least 20 characters"),
         ("", &[("API_KEYS", "abcdefghijklmnopqrstuvwxyz,has space in it at all")], "config key `api_keys`: Invalid characters in API key"),
         ("api_keys: abcdefghijklmnopqrstu_wxyz", &[], "Invalid characters in API key. Please only use '=', '-' and alpha-numeric (including capitals)"),

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
 use gatehouse::config::{Secret, Settings};
 use gatehouse::db::Db;
@@ -159,7 +158,6 @@ pub struct TestApp {
     pub settings: Settings,
     pub api_key: Option<String>,
     client: awc::Client,
-    handle: ServerHandle,
     // Dropped last, after the server has stopped.
     _database: TestDatabase,
 }
@@ -180,6 +178,7 @@ impl TestApp {
             .expect("the server starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let api_key = settings.api_key_list().into_iter().next();
+        app.spawn();
         TestApp {
             address,
             settings,
@@ -187,7 +186,6 @@ impl TestApp {
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
                 .finish(),
-            handle: app.spawn(),
             _database: database,
         }
     }
@@ -216,19 +214,6 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Reply {
         send(self.request(Method::GET, path), None).await
-    }
-
-    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
-        send(self.request(Method::POST, path), Some(body.to_string())).await
-    }
-
-    pub async fn put_json(&self, path: &str, body: &Value) -> Reply {
-        send(self.request(Method::PUT, path), Some(body.to_string())).await
-    }
-
-    /// Stops the server, letting in-flight requests finish.
-    pub async fn stop(&self) {
-        self.handle.stop(true).await;
     }
 }
 

@@ -2,5 +2,6 @@
 
 mod helpers;
 
+mod cli;
 mod config;
 mod conventions;

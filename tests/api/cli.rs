@@ -1,0 +1,193 @@
+//! The binary itself: flags, subcommands, start-up line, stop signals, data kept on disk.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::helpers::TestDatabase;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+/// `gatehouse` with a clean environment apart from `env`, run in a scratch directory.
+fn gatehouse(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .current_dir(std::env::temp_dir());
+    command
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    gatehouse(args, env).output().expect("gatehouse runs")
+}
+
+/// A started server and the address from its start-up line.
+struct Running {
+    child: Child,
+    address: String,
+}
+
+fn start(env: &[(&str, &str)]) -> Running {
+    let mut child = gatehouse(&["--port", "0", "--host", "127.0.0.1"], env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gatehouse starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let banner = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening on"))
+        .expect("a start-up line");
+    let address = banner
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .expect("the address")
+        .to_string();
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Running { child, address }
+}
+
+impl Running {
+    fn get(&self, path: &str) -> (u16, String) {
+        let output = Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "-",
+                "-w",
+                "\n%{http_code}",
+                &format!("{}{path}", self.address),
+            ])
+            .output()
+            .expect("curl runs");
+        let text = String::from_utf8(output.stdout).unwrap();
+        let (body, status) = text.rsplit_once('\n').unwrap();
+        (status.parse().unwrap_or(0), body.to_string())
+    }
+
+    /// Sends SIGTERM and returns the exit code.
+    fn terminate(mut self) -> Option<i32> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().unwrap();
+        panic!("gatehouse did not stop within 5 seconds of SIGTERM");
+    }
+}
+
+#[test]
+fn version_and_help() {
+    let output = run(&["--version"], &[]);
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("gatehouse {}", env!("CARGO_PKG_VERSION"))
+    );
+
+    let help = String::from_utf8(run(&["--help"], &[]).stdout).unwrap();
+    for word in ["start", "migrate", "--config", "--port", "--host"] {
+        assert!(help.contains(word), "--help mentions {word}: {help}");
+    }
+}
+
+#[test]
+fn an_invalid_setting_refuses_to_start_with_one_line() {
+    let output = run(&[], &[("API_KEYS", "too-short")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("api_keys") && stderr.contains("at least 20 characters"),
+        "{stderr}"
+    );
+
+    let missing = run(&["--config", "/nonexistent/gatehouse.yaml"], &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/gatehouse.yaml"));
+}
+
+#[actix_web::test]
+async fn migrate_prepares_the_database_and_exits() {
+    let database = TestDatabase::create(crate::helpers::Backend::Sqlite).await;
+    let TestDatabase::Sqlite(path) = &database else {
+        unreachable!()
+    };
+    let path = path.display().to_string();
+    let output = run(&["migrate"], &[("SQLITE_PATH", &path)]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied"));
+    let mut settings = crate::helpers::test_settings();
+    database.configure(&mut settings);
+    let db = gatehouse::db::Db::connect(&settings).await.unwrap();
+    let gatehouse::db::Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(tenants, 1, "the public tenant exists");
+}
+
+#[actix_web::test]
+async fn serves_stops_on_sigterm_and_keeps_its_data() {
+    let database = TestDatabase::create(crate::helpers::Backend::Sqlite).await;
+    let TestDatabase::Sqlite(path) = &database else {
+        unreachable!()
+    };
+    let path = path.display().to_string();
+    let key = "cli-test-key-0123456789";
+    let env = [("SQLITE_PATH", path.as_str()), ("API_KEYS", key)];
+
+    let server = start(&env);
+    assert_eq!(server.get("/hello"), (200, "Hello".into()));
+    assert_eq!(server.get("/apiversion"), (401, "Invalid API key".into()));
+    assert_eq!(server.terminate(), Some(0), "a stop signal is a clean exit");
+
+    // Data written between two runs is there on the next start.
+    let mut settings = crate::helpers::test_settings();
+    database.configure(&mut settings);
+    let db = gatehouse::db::Db::connect(&settings).await.unwrap();
+    let gatehouse::db::Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    sqlx::query("INSERT INTO apps (app_id, created_at_time) VALUES ('kept', 1)")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO tenants (app_id, tenant_id, created_at_time) VALUES ('kept', 'public', 1)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    db.close().await;
+
+    let server = start(&env);
+    let with_key = Command::new("curl")
+        .args([
+            "-s",
+            "-H",
+            &format!("api-key: {key}"),
+            &format!("{}/appid-kept/telemetry", server.address),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&with_key.stdout),
+        r#"{"exists":false}"#
+    );
+    assert_eq!(server.terminate(), Some(0));
+}
