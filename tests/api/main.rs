@@ -5,3 +5,4 @@ mod helpers;
 mod cli;
 mod config;
 mod conventions;
+mod instances;
