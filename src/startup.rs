@@ -48,8 +48,12 @@ impl Application {
 
         let mut routes = Routes::default();
         recipes::register(&mut routes);
+        let state = Data::new(AppState::new(
+            settings,
+            db.clone(),
+            routes.user_removal_statements(),
+        )?);
         let routes = Data::new(Arc::new(routes));
-        let state = Data::new(AppState::new(settings, db.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

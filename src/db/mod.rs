@@ -164,6 +164,57 @@ fn postgres_options(settings: &Settings) -> anyhow::Result<PgConnectOptions> {
     Ok(options.application_name("gatehouse"))
 }
 
+/// Starting a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a transaction that reads first and upgrades later can fail with
+/// "database is locked" instead of waiting its turn. PostgreSQL locks rows as it goes.
+pub trait BeginWrite {
+    type Database: sqlx::Database;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Database>>>;
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl Db {
+    /// Appended to a SELECT inside a write transaction: PostgreSQL locks the rows it read;
+    /// on SQLite the transaction already holds the database's write lock.
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Db::Postgres(_) => " FOR UPDATE",
+            Db::Sqlite(_) => "",
+        }
+    }
+}
+
+/// `$first, $first+1, ...`: `count` numbered placeholders, for an `IN (...)` list.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a statement failed on a unique key (a duplicate), on either backend.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
 /// Milliseconds since the Unix epoch, the time unit of every stored timestamp.
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()

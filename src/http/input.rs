@@ -80,12 +80,40 @@ impl JsonInput {
     }
 }
 
+/// Refuses a value longer than the storage keeps (upstream fails such values with a 500).
+pub fn check_length(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
+    if value.chars().count() > max_chars {
+        return Err(ApiError::bad_request(format!(
+            "Field name '{field}' must be at most {max_chars} characters"
+        )));
+    }
+    Ok(())
+}
+
 pub fn invalid_field(field: &str) -> ApiError {
     ApiError::bad_request(format!("Field name '{field}' is invalid in JSON input"))
 }
 
 pub fn missing_query_param(name: &str) -> ApiError {
     ApiError::bad_request(format!("Field name '{name}' is missing in GET request"))
+}
+
+/// A query parameter read as a 32-bit number (upstream's "int").
+pub fn parse_int(name: &str, value: &str) -> Result<i64, ApiError> {
+    value.parse::<i32>().map(i64::from).map_err(|_| {
+        ApiError::bad_request(format!(
+            "Field name '{name}' must be an int in the GET request"
+        ))
+    })
+}
+
+/// A query parameter read as a 64-bit number (upstream's "long").
+pub fn parse_long(name: &str, value: &str) -> Result<i64, ApiError> {
+    value.parse::<i64>().map_err(|_| {
+        ApiError::bad_request(format!(
+            "Field name '{name}' must be a long in the GET request"
+        ))
+    })
 }
 
 /// The first value of `name` in a query string.

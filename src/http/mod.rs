@@ -23,7 +23,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
-pub use input::JsonInput;
+pub use input::{check_length, JsonInput};
 pub use tenant::{exists as tenant_exists, TenantId};
 
 use crate::error::ApiError;
@@ -46,18 +46,32 @@ pub type HandlerResult = Result<HttpResponse, ApiError>;
 type BoxedHandler =
     Box<dyn Fn(Request) -> Pin<Box<dyn Future<Output = HandlerResult>>> + Send + Sync>;
 
+/// The methods of one API path; each method has its own scope (upstream's GET
+/// /recipe/user by email is per tenant while PUT /recipe/user is app-wide).
+#[derive(Default)]
 struct Resource {
-    scope: Scope,
-    methods: Vec<(Method, BoxedHandler)>,
+    methods: Vec<(Method, Scope, BoxedHandler)>,
 }
 
-/// The table of every endpoint. Recipes add theirs in their `register` function.
+/// The table of every endpoint, and of what each recipe deletes when a user is deleted.
+/// Recipes add theirs in their `register` function.
 #[derive(Default)]
 pub struct Routes {
     resources: HashMap<&'static str, Resource>,
+    user_removal: Vec<&'static str>,
 }
 
 impl Routes {
+    /// A statement that deletes a recipe's data of one user; it is bound to the app id ($1)
+    /// and the user id ($2) and runs in the transaction that deletes the user.
+    pub fn on_user_removed(&mut self, statement: &'static str) {
+        self.user_removal.push(statement);
+    }
+
+    pub fn user_removal_statements(&self) -> Vec<&'static str> {
+        self.user_removal.clone()
+    }
+
     pub fn get<F, Fut>(&mut self, path: &'static str, scope: Scope, handler: F)
     where
         F: Fn(Request) -> Fut + Send + Sync + 'static,
@@ -96,21 +110,19 @@ impl Routes {
         Fut: Future<Output = HandlerResult> + 'static,
     {
         assert_eq!(path, path.to_lowercase(), "API paths are lower case");
-        let resource = self.resources.entry(path).or_insert_with(|| Resource {
-            scope,
-            methods: Vec::new(),
-        });
-        assert_eq!(
-            resource.scope, scope,
-            "{path}: one scope for all its methods"
-        );
+        let resource = self.resources.entry(path).or_default();
         assert!(
-            resource.methods.iter().all(|(known, _)| *known != method),
+            resource
+                .methods
+                .iter()
+                .all(|(known, _, _)| *known != method),
             "{method} {path} registered twice"
         );
-        resource
-            .methods
-            .push((method, Box::new(move |request| Box::pin(handler(request)))));
+        resource.methods.push((
+            method,
+            scope,
+            Box::new(move |request| Box::pin(handler(request))),
+        ));
     }
 
     fn contains(&self, path: &str) -> bool {
@@ -142,6 +154,30 @@ impl Request {
     /// A query parameter that may be absent.
     pub fn query_opt(&self, name: &str) -> Result<Option<String>, ApiError> {
         input::query_param(self.http.query_string(), name)
+    }
+
+    /// An optional 32-bit number in the query.
+    pub fn query_int_opt(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.query_opt(name)?
+            .map(|value| input::parse_int(name, &value))
+            .transpose()
+    }
+
+    /// A required 64-bit number in the query.
+    pub fn query_long(&self, name: &str) -> Result<i64, ApiError> {
+        input::parse_long(name, &self.query(name)?)
+    }
+
+    /// A comma-separated list in the query: items trimmed, empty ones dropped.
+    pub fn query_list(&self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+        Ok(self.query_opt(name)?.map(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(String::from)
+                .collect()
+        }))
     }
 }
 
@@ -198,16 +234,27 @@ async fn serve(
         return Err(ApiError::NotFound);
     };
     let resource = &routes.resources[api_path];
+    let matched = resource
+        .methods
+        .iter()
+        .find(|(method, _, _)| method == http.method());
     // Upstream's order: the key, then the version, then the method.
-    if resource.scope != Scope::Open {
+    let open = match matched {
+        Some((_, scope, _)) => *scope == Scope::Open,
+        None => resource
+            .methods
+            .iter()
+            .all(|(_, scope, _)| *scope == Scope::Open),
+    };
+    if !open {
         check_api_key(&http, &state.api_keys)?;
     }
-    let exact_version = matches!(resource.scope, Scope::Tenant | Scope::App);
+    let exact_version = matches!(matched, Some((_, Scope::Tenant | Scope::App, _)));
     let cdi = CdiVersion::from_request(&http, exact_version)?;
-    let Some((_, handler)) = resource.methods.iter().find(|(m, _)| m == http.method()) else {
+    let Some((_, scope, handler)) = matched else {
         return Err(ApiError::MethodNotAllowed);
     };
-    match resource.scope {
+    match scope {
         Scope::Open => {}
         Scope::Tenant => tenant::ensure_exists(&state.db, &tenant).await?,
         Scope::App | Scope::AppAnyVersion => {

@@ -1,10 +1,18 @@
 //! The recipes: one module each, holding its routes, logic and queries.
 
-mod core;
+pub mod core;
+mod emailpassword;
+mod emailverification;
+mod usermetadata;
+mod userroles;
 
 use crate::http::Routes;
 
 /// Every endpoint of every recipe. A new recipe is one module and one line here.
 pub fn register(routes: &mut Routes) {
     core::register(routes);
+    emailpassword::register(routes);
+    emailverification::register(routes);
+    usermetadata::register(routes);
+    userroles::register(routes);
 }

@@ -215,6 +215,19 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> Reply {
         send(self.request(Method::GET, path), None).await
     }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        send(self.request(Method::POST, path), Some(body.to_string())).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        send(self.request(Method::PUT, path), Some(body.to_string())).await
+    }
+
+    /// Sends `body` as it is, not as serialised JSON, for malformed-input tests.
+    pub async fn send_raw(&self, method: Method, path: &str, body: &str) -> Reply {
+        send(self.request(method, path), Some(body.to_string())).await
+    }
 }
 
 /// Sends `request` with `body` (as JSON) and reads the whole answer.

@@ -6,3 +6,4 @@ mod cli;
 mod config;
 mod conventions;
 mod instances;
+mod usermetadata;

@@ -1,4 +1,4 @@
-//! The core's own endpoints: liveness, version negotiation and telemetry.
+//! Liveness, version negotiation and telemetry.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -1,0 +1,385 @@
+//! Password hashing for every recipe that stores passwords.
+//!
+//! Hashing is deliberately slow, so it never runs on the async workers: each hash or check
+//! waits for a slot of a bounded pool (sized by config, as upstream's
+//! `argon2_hashing_pool_size`) and then runs on a blocking thread. A burst of sign-ins queues
+//! there instead of stalling session and user look-ups.
+
+use std::sync::Arc;
+
+use aes::cipher::{KeyIvInit, StreamCipher};
+use anyhow::Context;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
+use argon2::{Argon2, Params};
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use subtle::ConstantTimeEq;
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::config::{Secret, Settings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Algorithm {
+    Argon2,
+    Bcrypt,
+}
+
+/// Hashes new passwords with the configured algorithm and checks any supported stored hash.
+pub struct Passwords {
+    algorithm: Algorithm,
+    argon2: Argon2<'static>,
+    bcrypt_cost: u32,
+    argon2_slots: Arc<Semaphore>,
+    bcrypt_slots: Arc<Semaphore>,
+    firebase_slots: Arc<Semaphore>,
+    firebase_signer_key: Option<Secret>,
+    /// A hash of a throwaway password with the current settings, checked when there is no
+    /// user, so that an unknown email costs what a wrong password costs.
+    decoy: OnceCell<String>,
+}
+
+/// Upstream's hash length for argon2 (bytes).
+const ARGON2_OUTPUT_LEN: usize = 32;
+
+impl Passwords {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let params = Params::new(
+            settings.argon2_memory_kb,
+            settings.argon2_iterations,
+            settings.argon2_parallelism,
+            Some(ARGON2_OUTPUT_LEN),
+        )
+        .map_err(|error| anyhow::anyhow!("invalid argon2 settings: {error}"))?;
+        let algorithm = match settings.password_hashing_alg.to_ascii_uppercase().as_str() {
+            "ARGON2" => Algorithm::Argon2,
+            _ => Algorithm::Bcrypt,
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            algorithm,
+            argon2: Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params),
+            bcrypt_cost: settings.bcrypt_log_rounds,
+            argon2_slots: Arc::new(Semaphore::new(settings.argon2_hashing_pool_size)),
+            // bcrypt has no pool size of its own upstream; one check per core at most.
+            bcrypt_slots: Arc::new(Semaphore::new(cores)),
+            firebase_slots: Arc::new(Semaphore::new(settings.firebase_password_hashing_pool_size)),
+            firebase_signer_key: settings.firebase_password_hashing_signer_key.clone(),
+            decoy: OnceCell::new(),
+        })
+    }
+
+    /// A new hash of `password` with the configured algorithm.
+    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        match self.algorithm {
+            Algorithm::Argon2 => {
+                let argon2 = self.argon2.clone();
+                run(&self.argon2_slots, move || {
+                    let salt = SaltString::generate(&mut OsRng);
+                    argon2
+                        .hash_password(password.as_bytes(), &salt)
+                        .map(|hash| hash.to_string())
+                        .map_err(|error| anyhow::anyhow!("argon2 failed: {error}"))
+                })
+                .await?
+            }
+            Algorithm::Bcrypt => {
+                let cost = self.bcrypt_cost;
+                run(&self.bcrypt_slots, move || {
+                    bcrypt::hash_with_result(password, cost)
+                        .map(|hash| hash.format_for_version(bcrypt::Version::TwoA))
+                        .context("bcrypt failed")
+                })
+                .await?
+            }
+        }
+    }
+
+    /// Whether `password` matches `stored`, whatever supported algorithm made `stored`.
+    /// Fails only when a Firebase hash is checked without a configured signer key.
+    pub async fn verify(&self, password: String, stored: String) -> anyhow::Result<bool> {
+        match StoredHash::recognise(&stored) {
+            Some(StoredHash::Argon2) => {
+                run(&self.argon2_slots, move || {
+                    verify_argon2(&password, &stored)
+                })
+                .await
+            }
+            Some(StoredHash::Bcrypt) => {
+                run(&self.bcrypt_slots, move || {
+                    bcrypt::verify(password, &stored).unwrap_or(false)
+                })
+                .await
+            }
+            Some(StoredHash::FirebaseScrypt) => {
+                let signer_key = self.firebase_signer_key()?.expose().to_string();
+                run(&self.firebase_slots, move || {
+                    FirebaseScrypt::parse(&stored)
+                        .is_some_and(|hash| hash.matches(&password, &signer_key))
+                })
+                .await
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The signer key Firebase scrypt hashes need; its absence is a configuration error.
+    pub fn firebase_signer_key(&self) -> anyhow::Result<&Secret> {
+        self.firebase_signer_key
+            .as_ref()
+            .context("'firebase_password_hashing_signer_key' cannot be null")
+    }
+
+    /// Spends the time a wrong password would, for a sign-in with no matching user.
+    pub async fn verify_decoy(&self, password: String) -> anyhow::Result<()> {
+        let decoy = self
+            .decoy
+            .get_or_try_init(|| self.hash("gatehouse decoy password".into()))
+            .await?
+            .clone();
+        self.verify(password, decoy).await.map(drop)
+    }
+}
+
+/// The hash formats gatehouse can check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredHash {
+    Argon2,
+    Bcrypt,
+    FirebaseScrypt,
+}
+
+impl StoredHash {
+    /// The format of a stored hash, when it is a complete hash of a supported kind.
+    pub fn recognise(stored: &str) -> Option<StoredHash> {
+        if stored.starts_with("$argon2") && PasswordHash::new(stored).is_ok() {
+            Some(StoredHash::Argon2)
+        } else if is_bcrypt(stored) {
+            Some(StoredHash::Bcrypt)
+        } else if FirebaseScrypt::parse(stored).is_some() {
+            Some(StoredHash::FirebaseScrypt)
+        } else {
+            None
+        }
+    }
+}
+
+fn is_bcrypt(stored: &str) -> bool {
+    ["$2a$", "$2b$", "$2x$", "$2y$"]
+        .iter()
+        .any(|prefix| stored.starts_with(prefix))
+        && stored.len() == 60
+}
+
+/// Checks an argon2 (i, d or id) PHC string. A hash without `v=` is version 0x10, as the
+/// reference implementation reads it.
+fn verify_argon2(password: &str, stored: &str) -> bool {
+    let check = || -> Option<bool> {
+        let parsed = PasswordHash::new(stored).ok()?;
+        let algorithm = argon2::Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = match parsed.version {
+            Some(version) => argon2::Version::try_from(version).ok()?,
+            None => argon2::Version::V0x10,
+        };
+        let expected = parsed.hash?;
+        let mut salt = [0u8; 64];
+        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+        let params = Params::new(
+            parsed.params.get_decimal("m")?,
+            parsed.params.get_decimal("t")?,
+            parsed.params.get_decimal("p")?,
+            Some(expected.len()),
+        )
+        .ok()?;
+        let mut actual = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into(password.as_bytes(), salt, &mut actual)
+            .ok()?;
+        Some(bool::from(actual.ct_eq(expected.as_bytes())))
+    };
+    check().unwrap_or(false)
+}
+
+/// A password hash imported from Firebase Authentication:
+/// `$f_scrypt$<hash>$<salt>$m=<mem cost>$r=<rounds>$s=<salt separator>`, the last three in
+/// any order. Checking one needs the Firebase project's signer key (config).
+struct FirebaseScrypt<'a> {
+    hash: &'a str,
+    salt: &'a str,
+    mem_cost: u32,
+    rounds: u32,
+    salt_separator: &'a str,
+}
+
+impl<'a> FirebaseScrypt<'a> {
+    fn parse(stored: &'a str) -> Option<Self> {
+        let parts: Vec<&str> = stored.trim_end_matches('$').split('$').collect();
+        let ["", "f_scrypt", hash, salt, rest @ ..] = parts.as_slice() else {
+            return None;
+        };
+        if rest.len() != 3 {
+            return None;
+        }
+        let find = |prefix: &str| rest.iter().find_map(|part| part.strip_prefix(prefix));
+        Some(Self {
+            hash,
+            salt,
+            mem_cost: find("m=")?.parse().ok()?,
+            rounds: find("r=")?.parse().ok()?,
+            salt_separator: find("s=")?,
+        })
+    }
+
+    /// Firebase's scheme: scrypt(password, salt + separator) keys AES-256-CTR (zero IV),
+    /// which encrypts the signer key; the result must equal the stored hash.
+    fn matches(&self, password: &str, signer_key: &str) -> bool {
+        let check = || -> Option<bool> {
+            let mut salt = lenient_base64(self.salt)?;
+            salt.extend(lenient_base64(self.salt_separator)?);
+            // Firebase hashes the password as ASCII, any other character becoming '?'.
+            let password: Vec<u8> = password
+                .chars()
+                .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
+                .collect();
+            let log_n = u8::try_from(self.mem_cost).ok()?;
+            let params = scrypt::Params::new(log_n, self.rounds, 1, 64).ok()?;
+            let mut derived = [0u8; 64];
+            scrypt::scrypt(&password, &salt, &params, &mut derived).ok()?;
+            let mut signer = lenient_base64(signer_key)?;
+            let mut cipher =
+                ctr::Ctr128BE::<aes::Aes256>::new_from_slices(&derived[..32], &[0u8; 16]).ok()?;
+            cipher.apply_keystream(&mut signer);
+            Some(bool::from(
+                STANDARD
+                    .encode(signer)
+                    .as_bytes()
+                    .ct_eq(self.hash.as_bytes()),
+            ))
+        };
+        check().unwrap_or(false)
+    }
+}
+
+/// Base64 as Firebase exports it: either alphabet, padding optional.
+fn lenient_base64(text: &str) -> Option<Vec<u8>> {
+    const ENGINE: GeneralPurpose = GeneralPurpose::new(
+        &alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let standard: String = text
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            other => other,
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
+        .collect();
+    ENGINE.decode(standard).ok()
+}
+
+/// Runs `job` on a blocking thread once `slots` has room for it.
+async fn run<T: Send + 'static>(
+    slots: &Semaphore,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _slot = slots
+        .acquire()
+        .await
+        .context("the hashing pool is closed")?;
+    tokio::task::spawn_blocking(job)
+        .await
+        .context("a hashing task failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick(algorithm: &str) -> Passwords {
+        Passwords::new(&Settings {
+            password_hashing_alg: algorithm.into(),
+            argon2_memory_kb: 1024,
+            bcrypt_log_rounds: 4,
+            ..Settings::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_and_verifies_with_either_algorithm() {
+        for (algorithm, prefix) in [
+            ("ARGON2", "$argon2id$v=19$m=1024,t=1,p=2$"),
+            ("BCRYPT", "$2a$04$"),
+        ] {
+            let passwords = quick(algorithm);
+            let hash = passwords.hash("correct horse".into()).await.unwrap();
+            assert!(hash.starts_with(prefix), "{hash}");
+            assert!(passwords
+                .verify("correct horse".into(), hash.clone())
+                .await
+                .unwrap());
+            assert!(!passwords.verify("wrong horse".into(), hash).await.unwrap());
+        }
+    }
+
+    #[tokio::test]
+    async fn verifies_firebase_scrypt_hashes_with_the_signer_key() {
+        // Upstream's test vector for Firebase imports.
+        let stored = "$f_scrypt$qZM035es5AXYqavsKD6/rhtxg7t5PhcyRgv5blc3doYbChX8keMfQLq1ra96O2Pf2TP/eZrR5xtPCYN6mX3ESA==$/cj0jC1br5o4+w==$m=14$r=8$s=Bw==";
+        let signer_key = "gRhC3eDeQOdyEn4bMd9c6kxguWVmcIVq/SKa0JDPFeM6TcEevkaW56sIWfx88OHbJKnCXdWscZx0l2WbCJ1wbg==";
+        assert_eq!(
+            StoredHash::recognise(stored),
+            Some(StoredHash::FirebaseScrypt)
+        );
+        let passwords = Passwords::new(&Settings {
+            firebase_password_hashing_signer_key: Some(Secret::new(signer_key)),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert!(passwords
+            .verify("testPass123".into(), stored.into())
+            .await
+            .unwrap());
+        assert!(!passwords
+            .verify("testPass124".into(), stored.into())
+            .await
+            .unwrap());
+        let without_key = quick("BCRYPT");
+        assert!(without_key
+            .verify("testPass123".into(), stored.into())
+            .await
+            .is_err());
+    }
+
+    #[test]
+    fn argon2_hashes_without_a_version_are_version_16() {
+        let params = Params::new(1024, 1, 1, Some(32)).unwrap();
+        let salt = SaltString::from_b64("c2FsdHNhbHRzYWx0").unwrap();
+        let v16 = Argon2::new(argon2::Algorithm::Argon2i, argon2::Version::V0x10, params)
+            .hash_password(b"pw", &salt)
+            .unwrap()
+            .to_string()
+            .replace("$v=16", "");
+        assert!(!v16.contains("$v="), "{v16}");
+        assert!(verify_argon2("pw", &v16));
+        assert!(!verify_argon2("other", &v16));
+    }
+
+    #[tokio::test]
+    async fn verifies_hashes_made_under_another_setting() {
+        let argon2_hash = quick("ARGON2").hash("pw-1".into()).await.unwrap();
+        let bcrypt_hash = quick("BCRYPT").hash("pw-2".into()).await.unwrap();
+        let passwords = quick("BCRYPT");
+        assert!(passwords.verify("pw-1".into(), argon2_hash).await.unwrap());
+        assert!(passwords.verify("pw-2".into(), bcrypt_hash).await.unwrap());
+        assert!(!passwords
+            .verify("pw".into(), "not a hash".into())
+            .await
+            .unwrap());
+    }
+}

@@ -1,0 +1,12 @@
+//! What every recipe shares: the core's own endpoints and the user model.
+
+mod status;
+pub mod user;
+mod users;
+
+use crate::http::Routes;
+
+pub fn register(routes: &mut Routes) {
+    status::register(routes);
+    users::register(routes);
+}

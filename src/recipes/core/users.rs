@@ -1,0 +1,437 @@
+//! The core's user APIs: look-up, listing and search, counts, deletion.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::user::{find_user, load_users, normalise_email, User};
+use crate::db::{placeholders, BeginWrite, Db};
+use crate::error::ApiError;
+use crate::http::{self, HandlerResult, Request, Routes, Scope};
+use crate::with_pool;
+
+pub fn register(routes: &mut Routes) {
+    routes.get("/user/id", Scope::App, get_user);
+    routes.get("/users", Scope::Tenant, list_users);
+    routes.get("/users/count", Scope::Tenant, count_users);
+    routes.post("/user/remove", Scope::App, remove_user);
+    routes.get(
+        "/users/by-accountinfo",
+        Scope::Tenant,
+        users_by_account_info,
+    );
+    routes.get("/user/search/tags", Scope::Tenant, search_tags);
+    routes.get("/users/count/active", Scope::App, count_active_users);
+    routes.on_user_removed("DELETE FROM user_last_active WHERE app_id = $1 AND user_id = $2");
+}
+
+/// Upstream's page size bounds for GET /users.
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 500;
+/// The most users one search answers with (upstream's bound; searches are not paginated).
+const SEARCH_LIMIT: i64 = 1000;
+
+/// Every recipe id upstream knows; filtering on one without users simply finds none.
+const RECIPE_IDS: &[&str] = &[
+    "emailpassword",
+    "thirdparty",
+    "passwordless",
+    "webauthn",
+    "session",
+    "emailverification",
+    "jwt",
+    "usermetadata",
+    "userroles",
+    "useridmapping",
+    "dashboard",
+    "totp",
+    "multitenancy",
+    "accountlinking",
+    "mfa",
+    "oauth",
+    "saml",
+];
+
+async fn get_user(request: Request) -> HandlerResult {
+    let user_id = request.query("userId")?;
+    match find_user(&request.state.db, &request.tenant.app_id, &user_id).await? {
+        Some(user) => http::json(&json!({ "status": "OK", "user": user.to_json() })),
+        None => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
+    }
+}
+
+/// `includeRecipeIds`, checked against the known recipes and lower-cased.
+fn recipe_filter(request: &Request) -> Result<Vec<String>, ApiError> {
+    let ids = request.query_list("includeRecipeIds")?.unwrap_or_default();
+    ids.into_iter()
+        .map(|id| {
+            let lower = id.to_lowercase();
+            if RECIPE_IDS.contains(&lower.as_str()) {
+                Ok(lower)
+            } else {
+                Err(ApiError::bad_request(format!("Unknown recipe ID: {id}")))
+            }
+        })
+        .collect()
+}
+
+/// A `;`-separated search tag: values trimmed and lower-cased; `None` when nothing is left.
+fn search_values(request: &Request, tag: &str) -> Result<Option<Vec<String>>, ApiError> {
+    let values: Vec<String> = request
+        .query_opt(tag)?
+        .unwrap_or_default()
+        .split(';')
+        .map(|value| value.trim().to_lowercase())
+        .filter(|value| !value.is_empty())
+        .collect();
+    Ok((!values.is_empty()).then_some(values))
+}
+
+/// Where a page starts: the first user of the page, inclusive, as upstream encodes it.
+#[derive(Debug)]
+struct PageStart {
+    user_id: String,
+    time_joined: i64,
+}
+
+impl PageStart {
+    fn encode(&self) -> String {
+        BASE64.encode(format!("{};{}", self.user_id, self.time_joined))
+    }
+
+    fn decode(token: &str) -> Result<PageStart, ApiError> {
+        let invalid = || ApiError::bad_request("invalid pagination token");
+        let text = String::from_utf8(BASE64.decode(token).map_err(|_| invalid())?)
+            .map_err(|_| invalid())?;
+        let (user_id, time_joined) = text.split_once(';').ok_or_else(invalid)?;
+        Ok(PageStart {
+            user_id: user_id.to_string(),
+            time_joined: time_joined.parse().map_err(|_| invalid())?,
+        })
+    }
+}
+
+async fn list_users(request: Request) -> HandlerResult {
+    let recipes = recipe_filter(&request)?;
+    let start = request
+        .query_opt("paginationToken")?
+        .map(|token| PageStart::decode(&token))
+        .transpose()?;
+    let limit = request.query_int_opt("limit")?.unwrap_or(DEFAULT_LIMIT);
+    let ascending = match request.query_opt("timeJoinedOrder")?.as_deref() {
+        None | Some("ASC") => true,
+        Some("DESC") => false,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "timeJoinedOrder can be either ASC OR DESC",
+            ))
+        }
+    };
+    let emails = search_values(&request, "email")?;
+    let phones = search_values(&request, "phone")?;
+    let providers = search_values(&request, "provider")?;
+    let searching = emails.is_some() || phones.is_some() || providers.is_some();
+    if limit > MAX_LIMIT && !searching {
+        return Err(ApiError::bad_request(format!(
+            "max limit allowed is {MAX_LIMIT}"
+        )));
+    }
+    if limit < 1 {
+        return Err(ApiError::bad_request(
+            "limit must a positive integer with min value 1",
+        ));
+    }
+
+    let db = &request.state.db;
+    let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
+    let order = if ascending { "ASC" } else { "DESC" };
+    let mut body = json!({ "status": "OK" });
+    let users = if searching {
+        // Phone numbers and providers belong to recipes gatehouse does not have yet, so a
+        // search that needs them finds nobody (as upstream's search of empty tables does).
+        let ids = match (emails, phones.is_some() || providers.is_some()) {
+            (Some(emails), false) => search_by_email(db, app_id, tenant_id, &emails, order).await?,
+            _ => Vec::new(),
+        };
+        load_users(db, app_id, &ids).await?
+    } else {
+        let mut rows = page(
+            db,
+            app_id,
+            tenant_id,
+            &recipes,
+            start.as_ref(),
+            ascending,
+            limit + 1,
+        )
+        .await?;
+        if rows.len() as i64 > limit {
+            let (user_id, time_joined) = rows.pop().expect("more rows than the limit");
+            body["nextPaginationToken"] = json!(PageStart {
+                user_id,
+                time_joined
+            }
+            .encode());
+        }
+        let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
+        load_users(db, app_id, &ids).await?
+    };
+    body["users"] = Value::Array(users.iter().map(User::to_json).collect());
+    http::json(&body)
+}
+
+/// One page of (user id, time joined) in a tenant, by time joined then id, both in the
+/// page's direction, starting at `start` (inclusive). Keyset pagination: a deep page costs
+/// what the first does, and sign-ups during paging neither skip nor repeat anyone.
+async fn page(
+    db: &Db,
+    app_id: &str,
+    tenant_id: &str,
+    recipes: &[String],
+    start: Option<&PageStart>,
+    ascending: bool,
+    rows: i64,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let mut sql = String::from(
+        "SELECT primary_user_id, primary_time_joined FROM user_tenants WHERE app_id = $1 AND tenant_id = $2",
+    );
+    let mut next = 3;
+    if !recipes.is_empty() {
+        sql += &format!(" AND recipe_id IN ({})", placeholders(next, recipes.len()));
+        next += recipes.len();
+    }
+    let (compare, order) = if ascending {
+        (">=", "ASC")
+    } else {
+        ("<=", "DESC")
+    };
+    if start.is_some() {
+        sql += &format!(
+            " AND (primary_time_joined, primary_user_id) {compare} (${}, ${})",
+            next,
+            next + 1
+        );
+        next += 2;
+    }
+    sql += &format!(" ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT ${next}");
+    Ok(with_pool!(db, pool => {
+        let mut query = sqlx::query_as(&sql).bind(app_id).bind(tenant_id);
+        for recipe in recipes {
+            query = query.bind(recipe);
+        }
+        if let Some(start) = start {
+            query = query.bind(start.time_joined).bind(&start.user_id);
+        }
+        query.bind(rows).fetch_all(pool).await?
+    }))
+}
+
+/// Users of a tenant whose email, or the domain of whose email, starts with one of
+/// `prefixes`. Each prefix is an index range (emails are stored byte-ordered).
+async fn search_by_email(
+    db: &Db,
+    app_id: &str,
+    tenant_id: &str,
+    prefixes: &[String],
+    order: &str,
+) -> Result<Vec<String>, ApiError> {
+    let conditions: Vec<String> = (0..prefixes.len())
+        .map(|i| {
+            let (low, high) = (3 + 2 * i, 4 + 2 * i);
+            format!(
+                "(email >= ${low} AND email < ${high}) OR (email_domain >= ${low} AND email_domain < ${high})"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND ({}) \
+         ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT {SEARCH_LIMIT}",
+        conditions.join(" OR ")
+    );
+    Ok(with_pool!(db, pool => {
+        let mut query = sqlx::query_scalar(&sql).bind(app_id).bind(tenant_id);
+        for prefix in prefixes {
+            query = query.bind(prefix).bind(prefix_end(prefix));
+        }
+        query.fetch_all(pool).await?
+    }))
+}
+
+/// The smallest string greater than every string that starts with `prefix`.
+fn prefix_end(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return chars.into_iter().collect();
+        }
+    }
+    // Only a prefix made of U+10FFFF alone gets here; nothing sorts after it.
+    format!("{prefix}{}", char::MAX)
+}
+
+async fn count_users(request: Request) -> HandlerResult {
+    let recipes = recipe_filter(&request)?;
+    let all_tenants = request
+        .query_opt("includeAllTenants")?
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    if all_tenants && !request.tenant.is_public_tenant() {
+        return Err(ApiError::Forbidden(
+            "Only public tenantId can call this app specific API".into(),
+        ));
+    }
+    let (table, tenant_filter) = if all_tenants {
+        ("users", "")
+    } else {
+        ("user_tenants", " AND tenant_id = $2")
+    };
+    let first = if all_tenants { 2 } else { 3 };
+    let mut sql = format!("SELECT COUNT(*) FROM {table} WHERE app_id = $1{tenant_filter}");
+    if !recipes.is_empty() {
+        sql += &format!(" AND recipe_id IN ({})", placeholders(first, recipes.len()));
+    }
+    let count: i64 = with_pool!(&request.state.db, pool => {
+        let mut query = sqlx::query_scalar(&sql).bind(&request.tenant.app_id);
+        if !all_tenants {
+            query = query.bind(&request.tenant.tenant_id);
+        }
+        for recipe in &recipes {
+            query = query.bind(recipe);
+        }
+        query.fetch_one(pool).await?
+    });
+    http::json(&json!({ "status": "OK", "count": count }))
+}
+
+/// Deletes a user with all its login methods and everything every recipe keeps for them.
+/// An unknown id still has its recipe data (metadata, roles, ...) removed; the answer is OK.
+async fn remove_user(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let user_id = input.str("userId")?;
+    let remove_linked = input.opt_bool("removeAllLinkedAccounts")?.unwrap_or(true);
+    let state = &request.state;
+    let app_id = &request.tenant.app_id;
+    let user_ids = match find_user(&state.db, app_id, &user_id).await? {
+        Some(user) if remove_linked || user.login_methods.len() == 1 => user
+            .login_methods
+            .into_iter()
+            .map(|method| method.recipe_user_id)
+            .collect(),
+        _ => vec![user_id],
+    };
+    let in_list = placeholders(2, user_ids.len());
+    let delete_users = format!("DELETE FROM users WHERE app_id = $1 AND user_id IN ({in_list})");
+    with_pool!(&state.db, pool => {
+        let mut tx = pool.begin_write().await?;
+        for statement in &state.user_removal_statements {
+            for id in &user_ids {
+                sqlx::query(statement).bind(app_id).bind(id).execute(&mut *tx).await?;
+            }
+        }
+        let mut delete = sqlx::query(&delete_users).bind(app_id);
+        for id in &user_ids {
+            delete = delete.bind(id);
+        }
+        delete.execute(&mut *tx).await?;
+        tx.commit().await?;
+    });
+    http::ok()
+}
+
+async fn users_by_account_info(request: Request) -> HandlerResult {
+    let email = request
+        .query_opt("email")?
+        .map(|email| normalise_email(&email));
+    let phone_number = request.query_opt("phoneNumber")?;
+    let third_party_id = request.query_opt("thirdPartyId")?;
+    let third_party_user_id = request.query_opt("thirdPartyUserId")?;
+    let webauthn_credential_id = request.query_opt("webauthnCredentialId")?;
+    let union = match request.query("doUnionOfAccountInfo")?.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => {
+            return Err(ApiError::bad_request(
+                "'doUnionOfAccountInfo' should be either 'true' or 'false'",
+            ))
+        }
+    };
+    if third_party_id.is_some() != third_party_user_id.is_some() {
+        return Err(ApiError::bad_request(
+            "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa",
+        ));
+    }
+    // Phone numbers, third-party accounts and passkeys belong to recipes gatehouse does not
+    // have yet: no login method matches them.
+    let other_info =
+        phone_number.is_some() || third_party_id.is_some() || webauthn_credential_id.is_some();
+    let ids: Vec<String> = match email {
+        Some(email) if union || !other_info => with_pool!(&request.state.db, pool => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND email = $3",
+            )
+            .bind(&request.tenant.app_id)
+            .bind(&request.tenant.tenant_id)
+            .bind(&email)
+            .fetch_all(pool)
+            .await?
+        }),
+        _ => Vec::new(),
+    };
+    let mut users = load_users(&request.state.db, &request.tenant.app_id, &ids).await?;
+    users.sort_by_key(User::time_joined);
+    http::json(
+        &json!({ "status": "OK", "users": users.iter().map(User::to_json).collect::<Vec<_>>() }),
+    )
+}
+
+async fn search_tags(_: Request) -> HandlerResult {
+    http::json(&json!({ "status": "OK", "tags": ["email", "phone", "provider"] }))
+}
+
+async fn count_active_users(request: Request) -> HandlerResult {
+    let since = request.query_long("since")?;
+    if since < 0 {
+        return Err(ApiError::bad_request(
+            "'since' query parameter must be >= 0",
+        ));
+    }
+    let count: i64 = with_pool!(&request.state.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM user_last_active WHERE app_id = $1 AND last_active_time >= $2")
+            .bind(&request.tenant.app_id)
+            .bind(since)
+            .fetch_one(pool)
+            .await?
+    });
+    http::json(&json!({ "status": "OK", "count": count }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_bounds_every_extension() {
+        assert_eq!(prefix_end("abc"), "abd");
+        assert_eq!(prefix_end("a\u{10FFFF}"), "b");
+        assert!("abc@x.com" < prefix_end("abc").as_str());
+        assert!("abd" >= prefix_end("abc").as_str());
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_reject_garbage() {
+        let token = PageStart {
+            user_id: "u-1".into(),
+            time_joined: 1700,
+        }
+        .encode();
+        let start = PageStart::decode(&token).unwrap();
+        assert_eq!((start.user_id.as_str(), start.time_joined), ("u-1", 1700));
+        for bad in ["%%%", "bm9zZW1pY29sb24=", "dTsxeA=="] {
+            assert_eq!(
+                PageStart::decode(bad).unwrap_err().to_string(),
+                "invalid pagination token"
+            );
+        }
+    }
+}
