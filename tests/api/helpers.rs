@@ -149,6 +149,8 @@ pub fn test_settings() -> Settings {
         port: 0,
         host: "127.0.0.1".into(),
         max_server_pool_size: 2,
+        bcrypt_log_rounds: 4,
+        argon2_memory_kb: 1024,
         ..Settings::default()
     }
 }
@@ -195,6 +197,28 @@ impl TestApp {
         Db::connect(&self.settings)
             .await
             .expect("connect to the test database")
+    }
+
+    /// Signs up an email-password user and returns the user object.
+    pub async fn sign_up(&self, email: &str, password: &str) -> Value {
+        let reply = self
+            .post(
+                "/recipe/signup",
+                &serde_json::json!({ "email": email, "password": password }),
+            )
+            .await
+            .json();
+        assert_eq!(reply["status"], "OK", "{reply}");
+        reply["user"].clone()
+    }
+
+    /// How many rows a table holds, to check what a request wrote.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let db = self.db().await;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let count = gatehouse::with_pool!(&db, pool => sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
+        db.close().await;
+        count
     }
 
     /// A request with the test API key (when the server has one).

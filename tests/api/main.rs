@@ -5,5 +5,6 @@ mod helpers;
 mod cli;
 mod config;
 mod conventions;
+mod emailpassword;
 mod instances;
 mod usermetadata;
