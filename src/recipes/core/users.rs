@@ -192,28 +192,7 @@ async fn page(
     ascending: bool,
     rows: i64,
 ) -> Result<Vec<(String, i64)>, ApiError> {
-    let mut sql = String::from(
-        "SELECT primary_user_id, primary_time_joined FROM user_tenants WHERE app_id = $1 AND tenant_id = $2",
-    );
-    let mut next = 3;
-    if !recipes.is_empty() {
-        sql += &format!(" AND recipe_id IN ({})", placeholders(next, recipes.len()));
-        next += recipes.len();
-    }
-    let (compare, order) = if ascending {
-        (">=", "ASC")
-    } else {
-        ("<=", "DESC")
-    };
-    if start.is_some() {
-        sql += &format!(
-            " AND (primary_time_joined, primary_user_id) {compare} (${}, ${})",
-            next,
-            next + 1
-        );
-        next += 2;
-    }
-    sql += &format!(" ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT ${next}");
+    let sql = page_sql(recipes.len(), start.is_some(), ascending);
     Ok(with_pool!(db, pool => {
         let mut query = sqlx::query_as(&sql).bind(app_id).bind(tenant_id);
         for recipe in recipes {
@@ -226,6 +205,33 @@ async fn page(
     }))
 }
 
+/// The page query: `$1` app, `$2` tenant, then the recipe ids, then the start (time, id),
+/// then the row count.
+fn page_sql(recipes: usize, from_start: bool, ascending: bool) -> String {
+    let mut sql = String::from(
+        "SELECT primary_user_id, primary_time_joined FROM user_tenants WHERE app_id = $1 AND tenant_id = $2",
+    );
+    let mut next = 3;
+    if recipes > 0 {
+        sql += &format!(" AND recipe_id IN ({})", placeholders(next, recipes));
+        next += recipes;
+    }
+    let (compare, order) = if ascending {
+        (">=", "ASC")
+    } else {
+        ("<=", "DESC")
+    };
+    if from_start {
+        sql += &format!(
+            " AND (primary_time_joined, primary_user_id) {compare} (${}, ${})",
+            next,
+            next + 1
+        );
+        next += 2;
+    }
+    sql + &format!(" ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT ${next}")
+}
+
 /// Users of a tenant whose email, or the domain of whose email, starts with one of
 /// `prefixes`. Each prefix is an index range (emails are stored byte-ordered).
 async fn search_by_email(
@@ -235,19 +241,7 @@ async fn search_by_email(
     prefixes: &[String],
     order: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let conditions: Vec<String> = (0..prefixes.len())
-        .map(|i| {
-            let (low, high) = (3 + 2 * i, 4 + 2 * i);
-            format!(
-                "(email >= ${low} AND email < ${high}) OR (email_domain >= ${low} AND email_domain < ${high})"
-            )
-        })
-        .collect();
-    let sql = format!(
-        "SELECT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND ({}) \
-         ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT {SEARCH_LIMIT}",
-        conditions.join(" OR ")
-    );
+    let sql = search_sql(prefixes.len(), order);
     Ok(with_pool!(db, pool => {
         let mut query = sqlx::query_scalar(&sql).bind(app_id).bind(tenant_id);
         for prefix in prefixes {
@@ -255,6 +249,21 @@ async fn search_by_email(
         }
         query.fetch_all(pool).await?
     }))
+}
+
+/// The search query: `$1` app, `$2` tenant, then a (low, high) range per prefix.
+fn search_sql(prefixes: usize, order: &str) -> String {
+    let conditions: Vec<String> = (0..prefixes)
+        .map(|i| {
+            let (low, high) = (3 + 2 * i, 4 + 2 * i);
+            format!("(email >= ${low} AND email < ${high}) OR (email_domain >= ${low} AND email_domain < ${high})")
+        })
+        .collect();
+    format!(
+        "SELECT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND ({}) \
+         ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT {SEARCH_LIMIT}",
+        conditions.join(" OR ")
+    )
 }
 
 /// The smallest string greater than every string that starts with `prefix`.
@@ -416,6 +425,51 @@ mod tests {
         assert_eq!(prefix_end("a\u{10FFFF}"), "b");
         assert!("abc@x.com" < prefix_end("abc").as_str());
         assert!("abd" >= prefix_end("abc").as_str());
+    }
+
+    /// SQLite's plan for `sql`, one line per step.
+    async fn plan(sql: &str) -> String {
+        let settings = crate::config::Settings {
+            sqlite_path: ":memory:".into(),
+            ..Default::default()
+        };
+        let db = Db::connect(&settings).await.unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|row| row.3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn listing_and_search_read_indexes_not_the_table() {
+        for sql in [
+            page_sql(0, false, true),
+            page_sql(0, true, true),
+            page_sql(0, true, false),
+            page_sql(1, true, false),
+            search_sql(2, "DESC"),
+        ] {
+            let plan = plan(&sql).await;
+            assert!(
+                !plan.contains("SCAN user_tenants"),
+                "a full scan: {plan}\n{sql}"
+            );
+            if !sql.contains("email") {
+                assert!(
+                    !plan.contains("TEMP B-TREE"),
+                    "sorts every row: {plan}\n{sql}"
+                );
+            }
+        }
     }
 
     #[test]
