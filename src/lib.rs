@@ -1,5 +1,6 @@
 //! Gatehouse: an authentication core that speaks the SuperTokens core driver interface.
 
+pub mod cleanup;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -7,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod password;
 pub mod recipes;
+pub mod signing_keys;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

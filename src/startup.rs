@@ -48,11 +48,8 @@ impl Application {
 
         let mut routes = Routes::default();
         recipes::register(&mut routes);
-        let state = Data::new(AppState::new(
-            settings,
-            db.clone(),
-            routes.user_removal_statements(),
-        )?);
+        let state = Data::new(AppState::new(settings, db.clone(), &routes)?);
+        crate::cleanup::spawn(state.clone());
         let routes = Data::new(Arc::new(routes));
         let server = HttpServer::new(move || {
             App::new()

@@ -2,7 +2,10 @@
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::http::Routes;
 use crate::password::Passwords;
+use crate::recipes::session::RefreshTokenKeys;
+use crate::signing_keys::SigningKeys;
 
 pub struct AppState {
     pub settings: Settings,
@@ -10,20 +13,23 @@ pub struct AppState {
     /// Parsed once from `api_keys`; empty when the API is open.
     pub api_keys: Vec<String>,
     pub passwords: Passwords,
+    pub signing_keys: SigningKeys,
+    pub refresh_token_keys: RefreshTokenKeys,
     /// What every recipe deletes when a user is deleted (see `Routes::on_user_removed`).
     pub user_removal_statements: Vec<&'static str>,
+    /// What every recipe deletes once it has expired (see `Routes::on_cleanup`).
+    pub cleanup_statements: Vec<&'static str>,
 }
 
 impl AppState {
-    pub fn new(
-        settings: Settings,
-        db: Db,
-        user_removal_statements: Vec<&'static str>,
-    ) -> anyhow::Result<Self> {
+    pub fn new(settings: Settings, db: Db, routes: &Routes) -> anyhow::Result<Self> {
         Ok(Self {
-            user_removal_statements,
             api_keys: settings.api_key_list(),
             passwords: Passwords::new(&settings)?,
+            signing_keys: SigningKeys::new(&settings),
+            refresh_token_keys: RefreshTokenKeys::default(),
+            user_removal_statements: routes.user_removal_statements(),
+            cleanup_statements: routes.cleanup_statements(),
             settings,
             db,
         })

@@ -200,6 +200,14 @@ impl Db {
             Db::Sqlite(_) => "",
         }
     }
+
+    /// As [`Db::for_update`], for a join: locks only the rows of the table named `alias`.
+    pub fn for_update_of(&self, alias: &str) -> String {
+        match self {
+            Db::Postgres(_) => format!(" FOR UPDATE OF {alias}"),
+            Db::Sqlite(_) => String::new(),
+        }
+    }
 }
 
 /// `$first, $first+1, ...`: `count` numbered placeholders, for an `IN (...)` list.

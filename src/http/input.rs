@@ -33,6 +33,25 @@ impl JsonInput {
         }
     }
 
+    /// A boolean field that must be present.
+    pub fn bool(&self, field: &str) -> Result<bool, ApiError> {
+        self.opt_bool(field)?.ok_or_else(|| invalid_field(field))
+    }
+
+    /// An object field that may be absent.
+    pub fn opt_object(&self, field: &str) -> Result<Option<Map<String, Value>>, ApiError> {
+        match self.0.get(field) {
+            None => Ok(None),
+            Some(Value::Object(object)) => Ok(Some(object.clone())),
+            Some(_) => Err(invalid_field(field)),
+        }
+    }
+
+    /// Whether the body has this field at all.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
     /// A boolean field that may be absent.
     pub fn opt_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
         match self.0.get(field) {

@@ -23,8 +23,8 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
-pub use input::{check_length, JsonInput};
-pub use tenant::{exists as tenant_exists, TenantId};
+pub use input::{check_length, invalid_field, JsonInput};
+pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -59,6 +59,7 @@ struct Resource {
 pub struct Routes {
     resources: HashMap<&'static str, Resource>,
     user_removal: Vec<&'static str>,
+    cleanup: Vec<&'static str>,
 }
 
 impl Routes {
@@ -70,6 +71,16 @@ impl Routes {
 
     pub fn user_removal_statements(&self) -> Vec<&'static str> {
         self.user_removal.clone()
+    }
+
+    /// A statement that deletes a recipe's expired data, bound to the current time in
+    /// milliseconds ($1); the periodic clean-up runs it.
+    pub fn on_cleanup(&mut self, statement: &'static str) {
+        self.cleanup.push(statement);
+    }
+
+    pub fn cleanup_statements(&self) -> Vec<&'static str> {
+        self.cleanup.clone()
     }
 
     pub fn get<F, Fut>(&mut self, path: &'static str, scope: Scope, handler: F)

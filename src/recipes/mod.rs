@@ -3,6 +3,8 @@
 pub mod core;
 mod emailpassword;
 mod emailverification;
+mod jwt;
+pub mod session;
 mod usermetadata;
 mod userroles;
 
@@ -13,6 +15,8 @@ pub fn register(routes: &mut Routes) {
     core::register(routes);
     emailpassword::register(routes);
     emailverification::register(routes);
+    jwt::register(routes);
+    session::register(routes);
     usermetadata::register(routes);
     userroles::register(routes);
 }

@@ -1,0 +1,736 @@
+//! Sessions: creation, verification, refresh with rotating refresh tokens and theft
+//! detection, revocation, and the session's two payloads.
+//!
+//! Refresh follows upstream's CDI 5.4 rules. The session row keeps the double hash of the
+//! confirmed refresh token. Refreshing with it issues a child token without writing
+//! anything; the child becomes the confirmed token when it is used to refresh, or when an
+//! access token issued with it (the one carrying `parentRefreshTokenHash1`) is verified.
+//! Using a token that is neither the confirmed one nor its child is theft. Every decision
+//! reads and writes the row under the database's lock, so processes sharing a database and
+//! racing requests see the order the database gives them.
+
+mod store;
+mod tokens;
+
+use serde_json::{json, Map, Value};
+
+pub use tokens::RefreshTokenKeys;
+
+use self::store::{Payload, SessionRow};
+use self::tokens::{
+    has_protected_claim, random_id, refresh_token_hash2, AccessClaims, RefreshClaims, TokenError,
+    UnverifiedToken, PROTECTED_FIELD_ERROR,
+};
+use super::core::user::{find_user, touch_last_active};
+use crate::db::{now_millis, BeginWrite, Db};
+use crate::error::ApiError;
+use crate::http::{self, ensure_tenant_exists, HandlerResult, Request, Routes, Scope, TenantId};
+use crate::state::AppState;
+use crate::token::token_hash;
+use crate::with_pool;
+
+pub fn register(routes: &mut Routes) {
+    routes.post("/recipe/session", Scope::Tenant, create);
+    routes.get("/recipe/session", Scope::App, information);
+    routes.post("/recipe/session/remove", Scope::Tenant, remove);
+    routes.post("/recipe/session/verify", Scope::App, verify);
+    routes.post("/recipe/session/refresh", Scope::App, refresh);
+    routes.get("/recipe/session/user", Scope::Tenant, user_sessions);
+    routes.post("/recipe/session/regenerate", Scope::App, regenerate);
+    routes.put("/recipe/session/data", Scope::App, update_session_data);
+    routes.get("/recipe/session/data", Scope::App, session_data);
+    routes.put("/recipe/jwt/data", Scope::App, update_jwt_data);
+    routes.get("/recipe/jwt/data", Scope::App, jwt_data);
+    routes.on_user_removed("DELETE FROM sessions WHERE app_id = $1 AND user_id = $2");
+    routes.on_cleanup("DELETE FROM sessions WHERE expires_at <= $1");
+}
+
+fn unauthorised(message: &str) -> HandlerResult {
+    http::json(&json!({ "status": "UNAUTHORISED", "message": message }))
+}
+
+fn try_refresh(error: TokenError) -> HandlerResult {
+    http::json(&json!({ "status": "TRY_REFRESH_TOKEN", "message": error.0 }))
+}
+
+/// Whole seconds, as a JWT carries times.
+fn to_seconds(millis: i64) -> i64 {
+    millis - millis.rem_euclid(1000)
+}
+
+fn access_validity_ms(state: &AppState) -> i64 {
+    state.settings.access_token_validity as i64 * 1000
+}
+
+fn refresh_validity_ms(state: &AppState) -> i64 {
+    (state.settings.refresh_token_validity * 60_000.0) as i64
+}
+
+/// A session handle names its tenant after an underscore; none means `public`.
+fn tenant_of_handle(app_id: &str, handle: &str) -> TenantId {
+    TenantId {
+        app_id: app_id.to_string(),
+        tenant_id: handle
+            .split_once('_')
+            .map_or("public", |(_, tenant)| tenant)
+            .to_string(),
+    }
+}
+
+fn session_json(
+    handle: &str,
+    user_id: &str,
+    recipe_user_id: &str,
+    payload: &Map<String, Value>,
+    tenant_id: &str,
+) -> Value {
+    json!({
+        "handle": handle,
+        "userId": user_id,
+        "recipeUserId": recipe_user_id,
+        "userDataInJWT": payload,
+        "tenantId": tenant_id,
+    })
+}
+
+/// Signs `claims` with the current dynamic key or the app's static key.
+async fn sign(
+    state: &AppState,
+    app_id: &str,
+    claims: &AccessClaims,
+    use_static_key: bool,
+) -> Result<String, ApiError> {
+    let key = state
+        .signing_keys
+        .signing_key(&state.db, app_id, !use_static_key)
+        .await?;
+    Ok(claims.sign(&key))
+}
+
+/// A new access token and refresh token pair for a session, as the answer of create and
+/// refresh, plus the double hash of the new refresh token.
+struct Issued {
+    body: Value,
+    refresh_hash2: String,
+}
+
+struct NewTokens<'a> {
+    row: &'a SessionRow,
+    parent_refresh_token_hash1: Option<String>,
+    anti_csrf: bool,
+    use_static_key: bool,
+}
+
+async fn issue(state: &AppState, app_id: &str, new: NewTokens<'_>) -> Result<Issued, ApiError> {
+    let now = now_millis();
+    let row = new.row;
+    let anti_csrf_token = new.anti_csrf.then(random_id);
+    let refresh = RefreshClaims {
+        session_handle: row.handle.clone(),
+        tenant_id: row.tenant_id.clone(),
+        parent_refresh_token_hash1: new.parent_refresh_token_hash1.clone(),
+        anti_csrf_token: anti_csrf_token.clone(),
+        nonce: random_id(),
+    };
+    let refresh_token = state
+        .refresh_token_keys
+        .seal(&state.db, app_id, &refresh)
+        .await?;
+    let access = AccessClaims {
+        session_handle: row.handle.clone(),
+        user_id: row.user_id.clone(),
+        recipe_user_id: row.recipe_user_id.clone(),
+        tenant_id: row.tenant_id.clone(),
+        expiry: to_seconds(now + access_validity_ms(state)),
+        created: to_seconds(now),
+        refresh_token_hash1: token_hash(&refresh_token),
+        parent_refresh_token_hash1: new.parent_refresh_token_hash1,
+        anti_csrf_token: anti_csrf_token.clone(),
+        user_data: row.jwt_payload.clone(),
+    };
+    let access_token = sign(state, app_id, &access, new.use_static_key).await?;
+    let mut body = json!({
+        "status": "OK",
+        "session": session_json(&row.handle, &row.user_id, &row.recipe_user_id, &row.jwt_payload, &row.tenant_id),
+        "accessToken": access.token_json(&access_token),
+        "refreshToken": { "token": refresh_token, "expiry": now + refresh_validity_ms(state), "createdTime": now },
+    });
+    if let Some(anti_csrf_token) = anti_csrf_token {
+        body["antiCsrfToken"] = json!(anti_csrf_token);
+    }
+    Ok(Issued {
+        body,
+        refresh_hash2: refresh_token_hash2(&refresh_token),
+    })
+}
+
+async fn create(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let user_id = input.str("userId")?;
+    let anti_csrf = input.bool("enableAntiCsrf")?;
+    let jwt_payload = input.object("userDataInJWT")?;
+    let session_data = input.object("userDataInDatabase")?;
+    let use_dynamic_key = input.opt_bool("useDynamicSigningKey")?.unwrap_or(true);
+    http::check_length("userId", &user_id, 128)?;
+    if has_protected_claim(&jwt_payload) {
+        return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
+    }
+    let state = &request.state;
+    let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
+    let primary = find_user(&state.db, app_id, &user_id)
+        .await?
+        .map_or_else(|| user_id.clone(), |user| user.id);
+    let handle = match request.tenant.is_public_tenant() {
+        true => uuid::Uuid::new_v4().to_string(),
+        false => format!("{}_{tenant_id}", uuid::Uuid::new_v4()),
+    };
+    let now = now_millis();
+    let mut row = SessionRow {
+        tenant_id: tenant_id.clone(),
+        handle,
+        recipe_user_id: user_id,
+        user_id: primary,
+        refresh_token_hash2: String::new(),
+        session_data,
+        jwt_payload,
+        expires_at: now + refresh_validity_ms(state),
+        created_at: now,
+        use_static_key: !use_dynamic_key,
+    };
+    let issued = issue(
+        state,
+        app_id,
+        NewTokens {
+            row: &row,
+            parent_refresh_token_hash1: None,
+            anti_csrf,
+            use_static_key: !use_dynamic_key,
+        },
+    )
+    .await?;
+    row.refresh_token_hash2 = issued.refresh_hash2;
+    store::insert(&state.db, app_id, &row).await?;
+    touch_last_active(&state.db, app_id, &row.user_id).await?;
+    http::json(&issued.body)
+}
+
+async fn information(request: Request) -> HandlerResult {
+    let handle = request.query("sessionHandle")?;
+    let tenant = tenant_of_handle(&request.tenant.app_id, &handle);
+    ensure_tenant_exists(&request.state.db, &tenant).await?;
+    match store::find(
+        &request.state.db,
+        &tenant.app_id,
+        &tenant.tenant_id,
+        &handle,
+    )
+    .await?
+    {
+        None => unauthorised("Session does not exist."),
+        Some(row) => http::json(&json!({
+            "status": "OK",
+            "sessionHandle": row.handle,
+            "userId": row.user_id,
+            "recipeUserId": row.recipe_user_id,
+            "userDataInDatabase": row.session_data,
+            "expiry": row.expires_at,
+            "userDataInJWT": row.jwt_payload,
+            "timeCreated": row.created_at,
+            "tenantId": row.tenant_id,
+        })),
+    }
+}
+
+/// The session row under the database's write lock, expired or not.
+async fn locked_row<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    sql: &str,
+    app_id: &str,
+    tenant_id: &str,
+    handle: &str,
+) -> Result<Option<SessionRow>, ApiError>
+where
+    DB: sqlx::Database,
+    for<'a> &'a mut DB::Connection: sqlx::Executor<'a, Database = DB>,
+    for<'a> <DB as sqlx::Database>::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        bool,
+    ): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let row = sqlx::query_as(sql)
+        .bind(app_id)
+        .bind(tenant_id)
+        .bind(handle)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(store::from_row).transpose()
+}
+
+fn locking_select(db: &Db) -> String {
+    format!(
+        "{} WHERE s.app_id = $1 AND s.tenant_id = $2 AND s.session_handle = $3{}",
+        store::SELECT,
+        db.for_update_of("s")
+    )
+}
+
+async fn verify(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let access_token = input.str("accessToken")?;
+    let anti_csrf_token = input.opt_str("antiCsrfToken")?;
+    let do_anti_csrf_check = input.bool("doAntiCsrfCheck")?;
+    let enable_anti_csrf = input.bool("enableAntiCsrf")?;
+    let check_database = input.bool("checkDatabase")?;
+    let state = &request.state;
+    let app_id = &request.tenant.app_id;
+
+    let token = match UnverifiedToken::parse(&access_token) {
+        Ok(token) => token,
+        Err(error) => return try_refresh(error),
+    };
+    let Some(key) = state
+        .signing_keys
+        .find(&state.db, app_id, &token.key_id)
+        .await?
+    else {
+        return try_refresh(TokenError("Key not found".into()));
+    };
+    if let Err(error) = token.verify_signature(&key) {
+        return try_refresh(error);
+    }
+    let claims = match token.claims() {
+        Ok(claims) => claims,
+        Err(error) => return try_refresh(error),
+    };
+    let tenant = TenantId {
+        app_id: app_id.clone(),
+        tenant_id: claims.tenant_id.clone(),
+    };
+    ensure_tenant_exists(&state.db, &tenant).await?;
+    let now = now_millis();
+    if claims.expiry < now {
+        return try_refresh(TokenError("Access token expired".into()));
+    }
+    if do_anti_csrf_check && enable_anti_csrf {
+        let Some(expected) = &claims.anti_csrf_token else {
+            return try_refresh(TokenError(
+                "Access token does not contain all the information. Maybe the structure has changed?".into(),
+            ));
+        };
+        if anti_csrf_token.as_ref() != Some(expected) {
+            return try_refresh(TokenError("anti-csrf check failed".into()));
+        }
+    }
+    let mut payload_changed = false;
+    if check_database {
+        match store::find(&state.db, app_id, &claims.tenant_id, &claims.session_handle).await? {
+            None => return unauthorised("Either the session has ended or has been blacklisted"),
+            Some(row) => payload_changed = row.jwt_payload != claims.user_data,
+        }
+    }
+    let token_session = || {
+        session_json(
+            &claims.session_handle,
+            &claims.user_id,
+            &claims.recipe_user_id,
+            &claims.user_data,
+            &claims.tenant_id,
+        )
+    };
+    if claims.parent_refresh_token_hash1.is_none() && !payload_changed {
+        return http::json(&json!({ "status": "OK", "session": token_session() }));
+    }
+
+    // The token was issued by a refresh whose new refresh token is not confirmed yet (its
+    // first use confirms it), or its payload is out of date: issue a fresh access token.
+    let select = locking_select(&state.db);
+    let refresh_validity = refresh_validity_ms(state);
+    let outcome: Option<(SessionRow, bool)> = with_pool!(&state.db, pool => {
+        let mut tx = pool.begin_write().await?;
+        match locked_row(&mut tx, &select, app_id, &claims.tenant_id, &claims.session_handle).await? {
+            None => None,
+            Some(row) => {
+                let promote = claims
+                    .parent_refresh_token_hash1
+                    .as_deref()
+                    .is_some_and(|parent| row.refresh_token_hash2 == token_hash(parent));
+                let current = row.refresh_token_hash2 == token_hash(&claims.refresh_token_hash1);
+                if promote {
+                    sqlx::query(
+                        "UPDATE sessions SET refresh_token_hash_2 = $4, expires_at = $5 \
+                         WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3",
+                    )
+                    .bind(app_id)
+                    .bind(&claims.tenant_id)
+                    .bind(&claims.session_handle)
+                    .bind(token_hash(&claims.refresh_token_hash1))
+                    .bind(now + refresh_validity)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Some((row, promote || current || payload_changed))
+            }
+        }
+    });
+    match outcome {
+        None => unauthorised("Session missing in db"),
+        // The session moved on to another refresh token: the token stays valid as it is.
+        Some((_, false)) => http::json(&json!({ "status": "OK", "session": token_session() })),
+        Some((row, true)) => {
+            let fresh = AccessClaims {
+                expiry: to_seconds(now + access_validity_ms(state)),
+                created: to_seconds(now),
+                parent_refresh_token_hash1: None,
+                user_data: row.jwt_payload.clone(),
+                ..claims
+            };
+            let token = sign(state, app_id, &fresh, row.use_static_key).await?;
+            http::json(&json!({
+                "status": "OK",
+                "session": session_json(&fresh.session_handle, &fresh.user_id, &fresh.recipe_user_id, &fresh.user_data, &fresh.tenant_id),
+                "accessToken": fresh.token_json(&token),
+            }))
+        }
+    }
+}
+
+enum RefreshOutcome {
+    Missing,
+    Rotate(SessionRow),
+    Theft(SessionRow),
+}
+
+async fn refresh(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let refresh_token = input.str("refreshToken")?;
+    let anti_csrf_token = input.opt_str("antiCsrfToken")?;
+    let enable_anti_csrf = input.bool("enableAntiCsrf")?;
+    let use_dynamic_key = input.bool("useDynamicSigningKey")?;
+    let state = &request.state;
+    let app_id = &request.tenant.app_id;
+
+    let Some(claims) = state
+        .refresh_token_keys
+        .open(&state.db, app_id, &refresh_token)
+        .await?
+    else {
+        return unauthorised("Invalid refresh token");
+    };
+    if enable_anti_csrf {
+        if let Some(expected) = &claims.anti_csrf_token {
+            if anti_csrf_token.as_ref() != Some(expected) {
+                return unauthorised("Anti CSRF token missing, or not matching");
+            }
+        }
+    }
+    let tenant = TenantId {
+        app_id: app_id.clone(),
+        tenant_id: claims.tenant_id.clone(),
+    };
+    ensure_tenant_exists(&state.db, &tenant).await?;
+
+    let now = now_millis();
+    let use_static_key = !use_dynamic_key;
+    let presented = refresh_token_hash2(&refresh_token);
+    let select = locking_select(&state.db);
+    let refresh_validity = refresh_validity_ms(state);
+    let outcome = with_pool!(&state.db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let row = locked_row(&mut tx, &select, app_id, &claims.tenant_id, &claims.session_handle).await?;
+        let outcome = match row {
+            None => RefreshOutcome::Missing,
+            Some(row) if row.expires_at < now => RefreshOutcome::Missing,
+            Some(mut row) => {
+                let is_current = row.refresh_token_hash2 == presented;
+                let is_child = claims
+                    .parent_refresh_token_hash1
+                    .as_deref()
+                    .is_some_and(|parent| token_hash(parent) == row.refresh_token_hash2);
+                if is_current || is_child {
+                    // The child of the confirmed token is used for the first time: it
+                    // becomes the confirmed token, and the session lives on.
+                    if is_child {
+                        row.refresh_token_hash2 = presented.clone();
+                        row.expires_at = now + refresh_validity;
+                    }
+                    if is_child || row.use_static_key != use_static_key {
+                        row.use_static_key = use_static_key;
+                        sqlx::query(
+                            "UPDATE sessions SET refresh_token_hash_2 = $4, expires_at = $5, use_static_key = $6 \
+                             WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3",
+                        )
+                        .bind(app_id)
+                        .bind(&claims.tenant_id)
+                        .bind(&claims.session_handle)
+                        .bind(&row.refresh_token_hash2)
+                        .bind(row.expires_at)
+                        .bind(use_static_key)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    RefreshOutcome::Rotate(row)
+                } else {
+                    RefreshOutcome::Theft(row)
+                }
+            }
+        };
+        tx.commit().await?;
+        outcome
+    });
+    match outcome {
+        RefreshOutcome::Missing => unauthorised("Session missing in db or has expired"),
+        RefreshOutcome::Theft(row) => http::json(&json!({
+            "status": "TOKEN_THEFT_DETECTED",
+            "session": { "handle": row.handle, "userId": row.user_id, "recipeUserId": row.recipe_user_id },
+        })),
+        RefreshOutcome::Rotate(row) => {
+            let issued = issue(
+                state,
+                app_id,
+                NewTokens {
+                    row: &row,
+                    parent_refresh_token_hash1: Some(token_hash(&refresh_token)),
+                    anti_csrf: enable_anti_csrf,
+                    use_static_key,
+                },
+            )
+            .await?;
+            touch_last_active(&state.db, app_id, &row.user_id).await?;
+            http::json(&issued.body)
+        }
+    }
+}
+
+/// `userId` of a body or query, with every login method of its user when `linked` (an id
+/// gatehouse does not know stands for itself).
+async fn user_ids(
+    db: &Db,
+    app_id: &str,
+    user_id: String,
+    linked: bool,
+) -> Result<Vec<String>, ApiError> {
+    if linked {
+        if let Some(user) = find_user(db, app_id, &user_id).await? {
+            return Ok(user
+                .login_methods
+                .into_iter()
+                .map(|method| method.recipe_user_id)
+                .collect());
+        }
+    }
+    Ok(vec![user_id])
+}
+
+async fn remove(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let user_id = input.opt_str("userId")?;
+    let handles = input.opt_str_array("sessionHandles")?;
+    let across_tenants = input.opt_bool("revokeAcrossAllTenants")?;
+    let linked = input.opt_bool("revokeSessionsForLinkedAccounts")?;
+    let state = &request.state;
+    let app_id = &request.tenant.app_id;
+    let targets: Vec<(String, String)> = match (user_id, handles) {
+        (Some(user_id), None) => {
+            let across_tenants = across_tenants.unwrap_or(true);
+            if across_tenants && !request.tenant.is_public_tenant() {
+                return Err(ApiError::Forbidden(
+                    "Only public tenantId can call this app specific API".into(),
+                ));
+            }
+            let ids = user_ids(&state.db, app_id, user_id, linked.unwrap_or(true)).await?;
+            let tenant = (!across_tenants).then_some(request.tenant.tenant_id.as_str());
+            store::handles_of_users(&state.db, app_id, tenant, &ids)
+                .await?
+                .into_iter()
+                .map(|handle| (tenant_of_handle(app_id, &handle).tenant_id, handle))
+                .collect()
+        }
+        (None, Some(handles)) => {
+            if across_tenants.is_some() {
+                return Err(ApiError::bad_request(
+                    "Invalid JSON input - revokeAcrossAllTenants can only be set if userId is set",
+                ));
+            }
+            if linked.is_some() {
+                return Err(ApiError::bad_request(
+                    "Invalid JSON input - revokeSessionsForLinkedAccounts can only be set if userId is set",
+                ));
+            }
+            let mut targets = Vec::new();
+            for handle in handles {
+                let tenant = tenant_of_handle(app_id, &handle);
+                ensure_tenant_exists(&state.db, &tenant).await?;
+                targets.push((tenant.tenant_id, handle));
+            }
+            targets
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "Invalid JSON input - use one of userId or sessionHandles array",
+            ))
+        }
+    };
+    let revoked = store::delete(&state.db, app_id, &targets).await?;
+    http::json(&json!({ "status": "OK", "sessionHandlesRevoked": revoked }))
+}
+
+/// `"true"` in any case is true; absent is `default`; anything else is false (upstream).
+fn query_flag(request: &Request, name: &str, default: bool) -> Result<bool, ApiError> {
+    Ok(request
+        .query_opt(name)?
+        .map_or(default, |value| value.eq_ignore_ascii_case("true")))
+}
+
+async fn user_sessions(request: Request) -> HandlerResult {
+    let user_id = request.query("userId")?;
+    let across_tenants = query_flag(&request, "fetchAcrossAllTenants", true)?;
+    let linked = query_flag(&request, "fetchSessionsForAllLinkedAccounts", true)?;
+    if across_tenants && !request.tenant.is_public_tenant() {
+        return Err(ApiError::Forbidden(
+            "Only public tenantId can call this app specific API".into(),
+        ));
+    }
+    let state = &request.state;
+    let app_id = &request.tenant.app_id;
+    let ids = user_ids(&state.db, app_id, user_id, linked).await?;
+    let tenant = (!across_tenants).then_some(request.tenant.tenant_id.as_str());
+    let handles = store::handles_of_users(&state.db, app_id, tenant, &ids).await?;
+    http::json(&json!({ "status": "OK", "sessionHandles": handles }))
+}
+
+/// A new access token with a new payload and the same expiry. Like upstream, the old token
+/// is read but not verified (the caller holds the API key).
+async fn regenerate(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let access_token = input.str("accessToken")?;
+    let new_payload = input.opt_object("userDataInJWT")?;
+    let state = &request.state;
+    let app_id = &request.tenant.app_id;
+    let claims = match UnverifiedToken::parse(&access_token).and_then(UnverifiedToken::claims) {
+        Ok(claims) => claims,
+        Err(error) => return unauthorised(&error.0),
+    };
+    let tenant = TenantId {
+        app_id: app_id.clone(),
+        tenant_id: claims.tenant_id.clone(),
+    };
+    ensure_tenant_exists(&state.db, &tenant).await?;
+    let Some(row) =
+        store::find(&state.db, app_id, &claims.tenant_id, &claims.session_handle).await?
+    else {
+        return unauthorised("Session does not exist.");
+    };
+    let payload = new_payload.unwrap_or(row.jwt_payload);
+    if has_protected_claim(&payload) {
+        return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
+    }
+    if !store::update_payload(
+        &state.db,
+        app_id,
+        &claims.tenant_id,
+        &claims.session_handle,
+        Payload::Jwt,
+        &payload,
+    )
+    .await?
+    {
+        return unauthorised("Session does not exist.");
+    }
+    let session = session_json(
+        &claims.session_handle,
+        &claims.user_id,
+        &claims.recipe_user_id,
+        &payload,
+        &claims.tenant_id,
+    );
+    let now = now_millis();
+    if claims.expiry < now {
+        return http::json(&json!({ "status": "OK", "session": session }));
+    }
+    let fresh = AccessClaims {
+        created: to_seconds(now),
+        user_data: payload,
+        ..claims
+    };
+    let token = sign(state, app_id, &fresh, row.use_static_key).await?;
+    http::json(
+        &json!({ "status": "OK", "session": session, "accessToken": fresh.token_json(&token) }),
+    )
+}
+
+/// PUT of one of the two payloads by session handle.
+async fn update_payload(request: Request, field: &str, payload: Payload) -> HandlerResult {
+    let input = request.json()?;
+    let handle = input.str("sessionHandle")?;
+    let value = input.object(field)?;
+    if matches!(payload, Payload::Jwt) && has_protected_claim(&value) {
+        return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
+    }
+    let tenant = tenant_of_handle(&request.tenant.app_id, &handle);
+    ensure_tenant_exists(&request.state.db, &tenant).await?;
+    if store::update_payload(
+        &request.state.db,
+        &tenant.app_id,
+        &tenant.tenant_id,
+        &handle,
+        payload,
+        &value,
+    )
+    .await?
+    {
+        http::ok()
+    } else {
+        unauthorised("Session does not exist.")
+    }
+}
+
+/// GET of one of the two payloads by session handle (deprecated upstream, still answered).
+async fn read_payload(request: Request, field: &str, payload: Payload) -> HandlerResult {
+    let handle = request.query("sessionHandle")?;
+    let tenant = tenant_of_handle(&request.tenant.app_id, &handle);
+    ensure_tenant_exists(&request.state.db, &tenant).await?;
+    match store::find(
+        &request.state.db,
+        &tenant.app_id,
+        &tenant.tenant_id,
+        &handle,
+    )
+    .await?
+    {
+        None => unauthorised("Session does not exist."),
+        Some(row) => {
+            let value = match payload {
+                Payload::Database => row.session_data,
+                Payload::Jwt => row.jwt_payload,
+            };
+            http::json(&json!({ "status": "OK", field: value }))
+        }
+    }
+}
+
+async fn update_session_data(request: Request) -> HandlerResult {
+    update_payload(request, "userDataInDatabase", Payload::Database).await
+}
+
+async fn session_data(request: Request) -> HandlerResult {
+    read_payload(request, "userDataInDatabase", Payload::Database).await
+}
+
+async fn update_jwt_data(request: Request) -> HandlerResult {
+    update_payload(request, "userDataInJWT", Payload::Jwt).await
+}
+
+async fn jwt_data(request: Request) -> HandlerResult {
+    read_payload(request, "userDataInJWT", Payload::Jwt).await
+}

@@ -1,0 +1,212 @@
+//! The sessions table.
+
+use serde_json::{Map, Value};
+
+use crate::db::{now_millis, placeholders, Db};
+use crate::error::ApiError;
+use crate::with_pool;
+
+/// One session as stored, with the user it belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub tenant_id: String,
+    pub handle: String,
+    pub recipe_user_id: String,
+    pub user_id: String,
+    pub refresh_token_hash2: String,
+    pub session_data: Map<String, Value>,
+    pub jwt_payload: Map<String, Value>,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub use_static_key: bool,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    bool,
+);
+
+/// The columns of [`Row`]; `s` is the session, `u` its user (absent for ids the app keeps
+/// outside gatehouse, which then are their own primary id).
+pub const SELECT: &str = "SELECT s.tenant_id, s.session_handle, s.user_id, COALESCE(u.primary_user_id, s.user_id), \
+     s.refresh_token_hash_2, s.session_data, s.jwt_user_payload, s.expires_at, s.created_at, s.use_static_key \
+     FROM sessions s LEFT JOIN users u ON u.app_id = s.app_id AND u.user_id = s.user_id";
+
+pub fn from_row(row: Row) -> Result<SessionRow, ApiError> {
+    let (
+        tenant_id,
+        handle,
+        recipe_user_id,
+        user_id,
+        hash2,
+        data,
+        payload,
+        expires_at,
+        created_at,
+        use_static_key,
+    ) = row;
+    Ok(SessionRow {
+        tenant_id,
+        handle,
+        recipe_user_id,
+        user_id,
+        refresh_token_hash2: hash2,
+        session_data: parse_object(&data)?,
+        jwt_payload: parse_object(&payload)?,
+        expires_at,
+        created_at,
+        use_static_key,
+    })
+}
+
+fn parse_object(text: &str) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(anyhow::anyhow!("a stored session payload is not a JSON object").into()),
+    }
+}
+
+pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<(), ApiError> {
+    with_pool!(db, pool => {
+        sqlx::query(
+            "INSERT INTO sessions (app_id, tenant_id, session_handle, user_id, refresh_token_hash_2, session_data, \
+             jwt_user_payload, expires_at, created_at, use_static_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(app_id)
+        .bind(&session.tenant_id)
+        .bind(&session.handle)
+        .bind(&session.recipe_user_id)
+        .bind(&session.refresh_token_hash2)
+        .bind(Value::Object(session.session_data.clone()).to_string())
+        .bind(Value::Object(session.jwt_payload.clone()).to_string())
+        .bind(session.expires_at)
+        .bind(session.created_at)
+        .bind(session.use_static_key)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+/// A session that has not expired.
+pub async fn find(
+    db: &Db,
+    app_id: &str,
+    tenant_id: &str,
+    handle: &str,
+) -> Result<Option<SessionRow>, ApiError> {
+    let sql = format!("{SELECT} WHERE s.app_id = $1 AND s.tenant_id = $2 AND s.session_handle = $3 AND s.expires_at > $4");
+    let row: Option<Row> = with_pool!(db, pool => {
+        sqlx::query_as(&sql)
+            .bind(app_id)
+            .bind(tenant_id)
+            .bind(handle)
+            .bind(now_millis())
+            .fetch_optional(pool)
+            .await?
+    });
+    row.map(from_row).transpose()
+}
+
+/// Replaces a live session's database payload or JWT payload; false when there is no such
+/// session.
+pub async fn update_payload(
+    db: &Db,
+    app_id: &str,
+    tenant_id: &str,
+    handle: &str,
+    column: Payload,
+    value: &Map<String, Value>,
+) -> Result<bool, ApiError> {
+    let sql = format!(
+        "UPDATE sessions SET {} = $4 WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3 AND expires_at > $5",
+        column.column()
+    );
+    Ok(with_pool!(db, pool => {
+        sqlx::query(&sql)
+            .bind(app_id)
+            .bind(tenant_id)
+            .bind(handle)
+            .bind(Value::Object(value.clone()).to_string())
+            .bind(now_millis())
+            .execute(pool)
+            .await?
+            .rows_affected()
+            > 0
+    }))
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Payload {
+    Database,
+    Jwt,
+}
+
+impl Payload {
+    fn column(self) -> &'static str {
+        match self {
+            Payload::Database => "session_data",
+            Payload::Jwt => "jwt_user_payload",
+        }
+    }
+}
+
+/// Live session handles of these users, in one tenant or (with `None`) every tenant.
+pub async fn handles_of_users(
+    db: &Db,
+    app_id: &str,
+    tenant_id: Option<&str>,
+    user_ids: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let (tenant_filter, first) = match tenant_id {
+        Some(_) => (" AND tenant_id = $3", 4),
+        None => ("", 3),
+    };
+    let sql = format!(
+        "SELECT session_handle FROM sessions WHERE app_id = $1 AND expires_at > $2{tenant_filter} \
+         AND user_id IN ({}) ORDER BY created_at, session_handle",
+        placeholders(first, user_ids.len())
+    );
+    Ok(with_pool!(db, pool => {
+        let mut query = sqlx::query_scalar(&sql).bind(app_id).bind(now_millis());
+        if let Some(tenant_id) = tenant_id {
+            query = query.bind(tenant_id);
+        }
+        for user_id in user_ids {
+            query = query.bind(user_id);
+        }
+        query.fetch_all(pool).await?
+    }))
+}
+
+/// Deletes sessions by (tenant, handle); returns the handles that existed.
+pub async fn delete(
+    db: &Db,
+    app_id: &str,
+    sessions: &[(String, String)],
+) -> Result<Vec<String>, ApiError> {
+    let mut revoked = Vec::new();
+    with_pool!(db, pool => {
+        for (tenant_id, handle) in sessions {
+            let deleted = sqlx::query("DELETE FROM sessions WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3")
+                .bind(app_id)
+                .bind(tenant_id)
+                .bind(handle)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            if deleted > 0 {
+                revoked.push(handle.clone());
+            }
+        }
+    });
+    Ok(revoked)
+}

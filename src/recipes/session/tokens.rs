@@ -1,0 +1,334 @@
+//! The two tokens of a session: the access token (an RS256 JWT in upstream's version 5
+//! format, which the SDKs verify themselves) and the refresh token (opaque to clients:
+//! AES-256-GCM under a per-app key).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::db::Db;
+use crate::signing_keys::SigningKey;
+use crate::token::token_hash;
+use crate::with_pool;
+
+/// Claims the core sets itself; a user payload may not contain them.
+pub const PROTECTED_CLAIMS: [&str; 9] = [
+    "sub",
+    "exp",
+    "iat",
+    "sessionHandle",
+    "refreshTokenHash1",
+    "parentRefreshTokenHash1",
+    "antiCsrfToken",
+    "tId",
+    "rsub",
+];
+
+pub const PROTECTED_FIELD_ERROR: &str = "The user payload contains protected field";
+
+pub fn has_protected_claim(payload: &Map<String, Value>) -> bool {
+    PROTECTED_CLAIMS
+        .iter()
+        .any(|claim| payload.contains_key(*claim))
+}
+
+/// What an access token says.
+#[derive(Debug, Clone)]
+pub struct AccessClaims {
+    pub session_handle: String,
+    pub user_id: String,
+    pub recipe_user_id: String,
+    pub tenant_id: String,
+    /// Milliseconds, whole seconds (the token carries seconds).
+    pub expiry: i64,
+    pub created: i64,
+    pub refresh_token_hash1: String,
+    pub parent_refresh_token_hash1: Option<String>,
+    pub anti_csrf_token: Option<String>,
+    pub user_data: Map<String, Value>,
+}
+
+impl AccessClaims {
+    /// Signs the claims with `key` into a JWT.
+    pub fn sign(&self, key: &SigningKey) -> String {
+        let header = json!({ "alg": "RS256", "typ": "JWT", "version": "5", "kid": key.key_id });
+        let mut payload = self.user_data.clone();
+        for (claim, value) in [
+            ("sub", json!(self.user_id)),
+            ("exp", json!(self.expiry / 1000)),
+            ("iat", json!(self.created / 1000)),
+            ("sessionHandle", json!(self.session_handle)),
+            ("refreshTokenHash1", json!(self.refresh_token_hash1)),
+            (
+                "parentRefreshTokenHash1",
+                json!(self.parent_refresh_token_hash1),
+            ),
+            ("antiCsrfToken", json!(self.anti_csrf_token)),
+            ("tId", json!(self.tenant_id)),
+            ("rsub", json!(self.recipe_user_id)),
+        ] {
+            payload.insert(claim.to_string(), value);
+        }
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(Value::Object(payload).to_string())
+        );
+        let signature = key.sign(signed.as_bytes());
+        format!("{signed}.{signature}")
+    }
+
+    /// The token object of API answers: times in milliseconds, rounded down to seconds.
+    pub fn token_json(&self, token: &str) -> Value {
+        json!({ "token": token, "expiry": self.expiry, "createdTime": self.created })
+    }
+}
+
+/// Why an access token was refused; the text is upstream's, which the SDKs pass on.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TokenError(pub String);
+
+fn jwt_error(detail: &str) -> TokenError {
+    TokenError(format!(
+        "io.supertokens.session.jwt.JWT$JWTException: {detail}"
+    ))
+}
+
+/// A JWT split into its parts, header checked, signature not yet verified.
+pub struct UnverifiedToken<'a> {
+    pub key_id: String,
+    signed: &'a str,
+    signature: &'a str,
+    payload: Map<String, Value>,
+}
+
+impl<'a> UnverifiedToken<'a> {
+    pub fn parse(token: &'a str) -> Result<Self, TokenError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts.as_slice() else {
+            return Err(jwt_error("Invalid JWT"));
+        };
+        let decode = |part: &str| -> Option<Map<String, Value>> {
+            let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+            match serde_json::from_slice(&bytes).ok()? {
+                Value::Object(map) => Some(map),
+                _ => None,
+            }
+        };
+        let header_json = decode(header).ok_or_else(|| jwt_error("Invalid JWT"))?;
+        for (field, expected) in [("typ", "JWT"), ("alg", "RS256")] {
+            match header_json.get(field) {
+                None => return Err(jwt_error(&format!("JWT header missing - {field}"))),
+                Some(value) if value != expected => {
+                    return Err(jwt_error(&format!("JWT header mismatch - {field}")))
+                }
+                Some(_) => {}
+            }
+        }
+        if header_json
+            .get("version")
+            .is_some_and(|version| version != "5")
+        {
+            return Err(jwt_error("JWT header mismatch - version"));
+        }
+        let key_id = match header_json.get("kid") {
+            Some(Value::String(kid)) => kid.clone(),
+            _ => return Err(jwt_error("JWT header missing - kid")),
+        };
+        let payload_json = decode(payload).ok_or_else(|| jwt_error("Invalid JWT"))?;
+        Ok(Self {
+            key_id,
+            signed: &token[..header.len() + 1 + payload.len()],
+            signature,
+            payload: payload_json,
+        })
+    }
+
+    pub fn verify_signature(&self, key: &SigningKey) -> Result<(), TokenError> {
+        if key.verify(self.signed.as_bytes(), self.signature) {
+            Ok(())
+        } else {
+            Err(jwt_error("JWT verification failed"))
+        }
+    }
+
+    /// The claims, once every protected claim is present with the right type.
+    pub fn claims(self) -> Result<AccessClaims, TokenError> {
+        let mut payload = self.payload;
+        for claim in PROTECTED_CLAIMS {
+            if !payload.contains_key(claim) {
+                return Err(TokenError(format!(
+                    "Access token does not contain all the information. Maybe the structure has changed? {claim}"
+                )));
+            }
+        }
+        let mut take = |claim: &str| payload.remove(claim).unwrap_or(Value::Null);
+        let malformed = |claim: &str| {
+            TokenError(format!(
+                "Access token does not contain all the information. Maybe the structure has changed? {claim}"
+            ))
+        };
+        let string = |value: Value, claim: &str| match value {
+            Value::String(text) => Ok(text),
+            _ => Err(malformed(claim)),
+        };
+        let optional = |value: Value, claim: &str| match value {
+            Value::Null => Ok(None),
+            Value::String(text) => Ok(Some(text)),
+            _ => Err(malformed(claim)),
+        };
+        let seconds = |value: Value, claim: &str| {
+            value
+                .as_i64()
+                .map(|s| s * 1000)
+                .ok_or_else(|| malformed(claim))
+        };
+        let user_id = string(take("sub"), "sub")?;
+        let expiry = seconds(take("exp"), "exp")?;
+        let created = seconds(take("iat"), "iat")?;
+        let session_handle = string(take("sessionHandle"), "sessionHandle")?;
+        let refresh_token_hash1 = string(take("refreshTokenHash1"), "refreshTokenHash1")?;
+        let parent_refresh_token_hash1 =
+            optional(take("parentRefreshTokenHash1"), "parentRefreshTokenHash1")?;
+        let anti_csrf_token = optional(take("antiCsrfToken"), "antiCsrfToken")?;
+        let tenant_id = string(take("tId"), "tId")?;
+        let recipe_user_id = string(take("rsub"), "rsub")?;
+        Ok(AccessClaims {
+            session_handle,
+            user_id,
+            recipe_user_id,
+            tenant_id,
+            expiry,
+            created,
+            refresh_token_hash1,
+            parent_refresh_token_hash1,
+            anti_csrf_token,
+            user_data: payload,
+        })
+    }
+}
+
+/// What a refresh token carries, encrypted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshClaims {
+    #[serde(rename = "sessionHandle")]
+    pub session_handle: String,
+    #[serde(rename = "tenantId")]
+    pub tenant_id: String,
+    #[serde(
+        rename = "parentRefreshTokenHash1",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub parent_refresh_token_hash1: Option<String>,
+    #[serde(
+        rename = "antiCsrfToken",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub anti_csrf_token: Option<String>,
+    /// Makes every token unique, even two children of one parent made in one millisecond.
+    pub nonce: String,
+}
+
+/// SHA-256 of SHA-256 of a refresh token: all that is stored of it.
+pub fn refresh_token_hash2(token: &str) -> String {
+    token_hash(&token_hash(token))
+}
+
+const REFRESH_KEY_NAME: &str = "refresh_token_key";
+const GCM_NONCE_BYTES: usize = 12;
+
+/// The per-app keys that encrypt refresh tokens: created once in the database (the first
+/// writer wins), then cached; they never change.
+#[derive(Default)]
+pub struct RefreshTokenKeys {
+    cache: RwLock<HashMap<String, Arc<Aes256Gcm>>>,
+}
+
+impl RefreshTokenKeys {
+    async fn cipher(&self, db: &Db, app_id: &str) -> anyhow::Result<Arc<Aes256Gcm>> {
+        if let Some(cipher) = self
+            .cache
+            .read()
+            .expect("refresh key cache lock")
+            .get(app_id)
+        {
+            return Ok(cipher.clone());
+        }
+        let mut fresh = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        let stored: String = with_pool!(db, pool => {
+            sqlx::query("INSERT INTO app_secrets (app_id, name, value) VALUES ($1, $2, $3) ON CONFLICT (app_id, name) DO NOTHING")
+                .bind(app_id)
+                .bind(REFRESH_KEY_NAME)
+                .bind(hex::encode(fresh))
+                .execute(pool)
+                .await?;
+            sqlx::query_scalar("SELECT value FROM app_secrets WHERE app_id = $1 AND name = $2")
+                .bind(app_id)
+                .bind(REFRESH_KEY_NAME)
+                .fetch_one(pool)
+                .await?
+        });
+        let key = hex::decode(stored)?;
+        let cipher = Arc::new(
+            Aes256Gcm::new_from_slice(&key)
+                .map_err(|_| anyhow::anyhow!("bad refresh token key"))?,
+        );
+        self.cache
+            .write()
+            .expect("refresh key cache lock")
+            .insert(app_id.to_string(), cipher.clone());
+        Ok(cipher)
+    }
+
+    pub async fn seal(
+        &self,
+        db: &Db,
+        app_id: &str,
+        claims: &RefreshClaims,
+    ) -> anyhow::Result<String> {
+        let cipher = self.cipher(db, app_id).await?;
+        let mut nonce = [0u8; GCM_NONCE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let plaintext = serde_json::to_vec(claims)?;
+        let sealed = cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext.as_slice())
+            .map_err(|_| anyhow::anyhow!("refresh token encryption failed"))?;
+        Ok(URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
+    }
+
+    /// The claims of a token this app issued; `None` for anything else.
+    pub async fn open(
+        &self,
+        db: &Db,
+        app_id: &str,
+        token: &str,
+    ) -> anyhow::Result<Option<RefreshClaims>> {
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else {
+            return Ok(None);
+        };
+        if bytes.len() <= GCM_NONCE_BYTES {
+            return Ok(None);
+        }
+        let (nonce, sealed) = bytes.split_at(GCM_NONCE_BYTES);
+        let cipher = self.cipher(db, app_id).await?;
+        Ok(cipher
+            .decrypt(Nonce::from_slice(nonce), sealed)
+            .ok()
+            .and_then(|plaintext| serde_json::from_slice(&plaintext).ok()))
+    }
+}
+
+/// A fresh random nonce or anti-CSRF token.
+pub fn random_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,319 @@
+//! RSA keys that sign access tokens and JWTs, kept in the database and shared by every
+//! gatehouse process on it.
+//!
+//! A dynamic key signs during one period of `access_token_dynamic_signing_key_update_interval`;
+//! periods are aligned to the epoch, so every process agrees on which period it is. The key
+//! of a period is one row, unique on (app, period): processes that race to create it insert
+//! at most one, and the others read that one. The next period's key is created a minute
+//! early so that it is in the JWKS before anything is signed with it. A key stays published
+//! until every token it signed has expired. The static key (one per app) never changes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use rsa::pkcs1v15::{Signature, SigningKey as RsaSigner, VerifyingKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::traits::PublicKeyParts;
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use tokio::sync::Mutex;
+
+use crate::config::Settings;
+use crate::db::{now_millis, Db};
+use crate::with_pool;
+
+/// How long before its period a key is published.
+const PUBLISH_AHEAD_MS: i64 = 60_000;
+/// Upstream's key size.
+const RSA_BITS: usize = 2048;
+/// The least time between two reloads caused by an unknown key id, so that tokens with
+/// made-up key ids cannot make every request read the database.
+const MISS_RELOAD_INTERVAL_MS: i64 = 1_000;
+
+/// One signing key, parsed once.
+pub struct SigningKey {
+    pub key_id: String,
+    dynamic: bool,
+    valid_from: i64,
+    signer: RsaSigner<Sha256>,
+    verifier: VerifyingKey<Sha256>,
+    jwk: Value,
+}
+
+impl SigningKey {
+    /// The RS256 signature of `message`, base64url without padding.
+    pub fn sign(&self, message: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.signer.sign(message).to_bytes())
+    }
+
+    /// Whether `signature` (base64url) is this key's RS256 signature of `message`.
+    pub fn verify(&self, message: &[u8], signature: &str) -> bool {
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature.trim_end_matches('=')) else {
+            return false;
+        };
+        Signature::try_from(bytes.as_slice())
+            .is_ok_and(|signature| self.verifier.verify(message, &signature).is_ok())
+    }
+
+    fn parse(
+        key_id: String,
+        dynamic: bool,
+        valid_from: i64,
+        public: &str,
+        private: &str,
+    ) -> anyhow::Result<Self> {
+        let public = RsaPublicKey::from_public_key_der(&STANDARD.decode(public)?)
+            .context("stored public key")?;
+        let private = RsaPrivateKey::from_pkcs8_der(&STANDARD.decode(private)?)
+            .context("stored private key")?;
+        let jwk = json!({
+            "kty": "RSA",
+            "kid": key_id,
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+            "alg": "RS256",
+            "use": "sig",
+        });
+        Ok(Self {
+            key_id,
+            dynamic,
+            valid_from,
+            signer: RsaSigner::new(private),
+            verifier: VerifyingKey::new(public),
+            jwk,
+        })
+    }
+}
+
+type Keys = Vec<Arc<SigningKey>>;
+
+/// The keys of every app, cached in process; the database is the truth.
+pub struct SigningKeys {
+    period_ms: i64,
+    /// Keys stay published this long after their period ends: twice the access token
+    /// lifetime, so every token a key signed expires before the key leaves the JWKS.
+    grace_ms: i64,
+    /// Read on every token; written only when a key is created or found.
+    cache: RwLock<HashMap<String, Keys>>,
+    /// Serialises reloads, with the time of each app's last reload for an unknown key id.
+    reloads: Mutex<HashMap<String, i64>>,
+}
+
+impl SigningKeys {
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            period_ms: (settings.access_token_dynamic_signing_key_update_interval * 3_600_000.0)
+                as i64,
+            grace_ms: 2 * settings.access_token_validity as i64 * 1000,
+            cache: RwLock::new(HashMap::new()),
+            reloads: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn period_start(&self, now: i64) -> i64 {
+        now - now.rem_euclid(self.period_ms)
+    }
+
+    fn cached(&self, app_id: &str) -> Keys {
+        self.cache
+            .read()
+            .expect("key cache lock")
+            .get(app_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn reload(&self, db: &Db, app_id: &str) -> anyhow::Result<Keys> {
+        let keys = self.load(db, app_id, &self.cached(app_id)).await?;
+        self.cache
+            .write()
+            .expect("key cache lock")
+            .insert(app_id.to_string(), keys.clone());
+        Ok(keys)
+    }
+
+    /// The key that signs now: the current period's dynamic key, or the app's static key.
+    pub async fn signing_key(
+        &self,
+        db: &Db,
+        app_id: &str,
+        dynamic: bool,
+    ) -> anyhow::Result<Arc<SigningKey>> {
+        let now = now_millis();
+        let wanted = if dynamic { self.period_start(now) } else { 0 };
+        let next = (dynamic && now >= wanted + self.period_ms - PUBLISH_AHEAD_MS)
+            .then_some(wanted + self.period_ms);
+        let find = |keys: &Keys, valid_from: i64| {
+            keys.iter()
+                .find(|key| key.dynamic == dynamic && key.valid_from == valid_from)
+                .cloned()
+        };
+        let ready = |keys: &Keys| match find(keys, wanted) {
+            Some(key) if next.is_none_or(|next| find(keys, next).is_some()) => Some(key),
+            _ => None,
+        };
+        if let Some(key) = ready(&self.cached(app_id)) {
+            return Ok(key);
+        }
+        let _reloading = self.reloads.lock().await;
+        if let Some(key) = ready(&self.cached(app_id)) {
+            return Ok(key);
+        }
+        for valid_from in std::iter::once(wanted).chain(next) {
+            self.ensure_key(db, app_id, dynamic, valid_from).await?;
+        }
+        find(&self.reload(db, app_id).await?, wanted)
+            .context("the signing key was created but cannot be read back")
+    }
+
+    /// The published key with this id, if any (a token signed by another process may name
+    /// a key this one has not loaded yet).
+    pub async fn find(
+        &self,
+        db: &Db,
+        app_id: &str,
+        key_id: &str,
+    ) -> anyhow::Result<Option<Arc<SigningKey>>> {
+        let now = now_millis();
+        let lookup = |keys: &Keys| {
+            keys.iter()
+                .find(|key| key.key_id == key_id && self.is_published(key, now))
+                .cloned()
+        };
+        if let Some(key) = lookup(&self.cached(app_id)) {
+            return Ok(Some(key));
+        }
+        let mut reloads = self.reloads.lock().await;
+        let last = reloads.entry(app_id.to_string()).or_default();
+        if now - *last < MISS_RELOAD_INTERVAL_MS {
+            return Ok(lookup(&self.cached(app_id)));
+        }
+        *last = now;
+        Ok(lookup(&self.reload(db, app_id).await?))
+    }
+
+    /// Every published key as a JWK (dynamic keys newest first, then the static key), and how
+    /// many seconds a client may cache them: until shortly before the next key appears.
+    pub async fn jwks(&self, db: &Db, app_id: &str) -> anyhow::Result<(Vec<Value>, i64)> {
+        // Makes sure the current (and, near the end of a period, the next) key exists.
+        self.signing_key(db, app_id, true).await?;
+        let now = now_millis();
+        let mut keys: Keys = self
+            .cached(app_id)
+            .into_iter()
+            .filter(|key| self.is_published(key, now))
+            .collect();
+        keys.sort_by_key(|key| (!key.dynamic, -key.valid_from));
+        let next_publication = self.period_start(now) + self.period_ms - PUBLISH_AHEAD_MS;
+        let max_age = ((next_publication - now) / 1000).max(1);
+        Ok((keys.iter().map(|key| key.jwk.clone()).collect(), max_age))
+    }
+
+    fn is_published(&self, key: &SigningKey, now: i64) -> bool {
+        !key.dynamic
+            || (key.valid_from <= now + PUBLISH_AHEAD_MS
+                && key.valid_from + self.period_ms + self.grace_ms > now)
+    }
+
+    /// Inserts a key for (app, kind, period) unless one exists; a lost race inserts nothing.
+    async fn ensure_key(
+        &self,
+        db: &Db,
+        app_id: &str,
+        dynamic: bool,
+        valid_from: i64,
+    ) -> anyhow::Result<()> {
+        let exists: Option<i32> = with_pool!(db, pool => {
+            sqlx::query_scalar("SELECT 1 FROM signing_keys WHERE app_id = $1 AND dynamic = $2 AND valid_from = $3")
+                .bind(app_id)
+                .bind(dynamic)
+                .bind(valid_from)
+                .fetch_optional(pool)
+                .await?
+        });
+        if exists.is_some() {
+            return Ok(());
+        }
+        let (public, private) = tokio::task::spawn_blocking(generate_key_pair).await??;
+        let created_at = now_millis();
+        let key_id = if dynamic {
+            format!("d-{created_at}")
+        } else {
+            format!("s-{}", uuid::Uuid::new_v4())
+        };
+        with_pool!(db, pool => {
+            sqlx::query(
+                "INSERT INTO signing_keys (app_id, key_id, dynamic, valid_from, public_key, private_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(app_id)
+            .bind(&key_id)
+            .bind(dynamic)
+            .bind(valid_from)
+            .bind(&public)
+            .bind(&private)
+            .bind(created_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The app's keys from the database, reusing already parsed ones.
+    async fn load(
+        &self,
+        db: &Db,
+        app_id: &str,
+        known: &[Arc<SigningKey>],
+    ) -> anyhow::Result<Vec<Arc<SigningKey>>> {
+        let oldest = now_millis() - self.period_ms - self.grace_ms;
+        let rows: Vec<(String, bool, i64, String, String)> = with_pool!(db, pool => {
+            sqlx::query_as(
+                "SELECT key_id, dynamic, valid_from, public_key, private_key FROM signing_keys \
+                 WHERE app_id = $1 AND (dynamic = FALSE OR valid_from >= $2)",
+            )
+            .bind(app_id)
+            .bind(oldest)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(key_id, dynamic, valid_from, public, private)| {
+                match known
+                    .iter()
+                    .find(|key| key.key_id == key_id && key.valid_from == valid_from)
+                {
+                    Some(key) => Ok(key.clone()),
+                    None => SigningKey::parse(key_id, dynamic, valid_from, &public, &private)
+                        .map(Arc::new),
+                }
+            })
+            .collect()
+    }
+
+    /// Deletes dynamic keys whose tokens have all expired (a periodic job; safe to run on
+    /// every instance at once).
+    pub async fn delete_expired(&self, db: &Db) -> anyhow::Result<u64> {
+        let oldest = now_millis() - self.period_ms - self.grace_ms;
+        Ok(with_pool!(db, pool => {
+            sqlx::query("DELETE FROM signing_keys WHERE dynamic = TRUE AND valid_from < $1")
+                .bind(oldest)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+}
+
+/// A new RSA key pair as (base64 SPKI DER, base64 PKCS#8 DER), upstream's storage format.
+fn generate_key_pair() -> anyhow::Result<(String, String)> {
+    let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, RSA_BITS)?;
+    let public = STANDARD.encode(private.to_public_key().to_public_key_der()?.as_bytes());
+    let private = STANDARD.encode(private.to_pkcs8_der()?.as_bytes());
+    Ok((public, private))
+}
