@@ -160,8 +160,9 @@ pub struct TestApp {
     pub settings: Settings,
     pub api_key: Option<String>,
     client: awc::Client,
-    // Dropped last, after the server has stopped.
-    _database: TestDatabase,
+    // Dropped last, after the server has stopped; `None` for a second server on the
+    // database of another.
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -175,6 +176,15 @@ impl TestApp {
         let mut settings = test_settings();
         adjust(&mut settings);
         database.configure(&mut settings);
+        Self::start(settings, Some(database)).await
+    }
+
+    /// Another server on this one's database, as a second gatehouse process would be.
+    pub async fn sibling(&self) -> TestApp {
+        Self::start(self.settings.clone(), None).await
+    }
+
+    async fn start(settings: Settings, database: Option<TestDatabase>) -> TestApp {
         let app = Application::build(settings.clone())
             .await
             .expect("the server starts");

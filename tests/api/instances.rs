@@ -1,8 +1,9 @@
 //! Several gatehouse processes on one PostgreSQL database act as one service.
 
 use gatehouse::startup::Application;
+use serde_json::{json, Value};
 
-use crate::helpers::{postgres_available, send, test_settings, Backend, TestDatabase};
+use crate::helpers::{postgres_available, send, test_settings, Backend, TestApp, TestDatabase};
 
 #[actix_web::test]
 async fn instances_starting_together_share_one_database() {
@@ -44,4 +45,143 @@ async fn instances_starting_together_share_one_database() {
         .count();
     assert_eq!(applied as usize, shipped, "each migration applied once");
     db.close().await;
+}
+
+/// Sessions made by one instance work on another: verify, refresh, revoke.
+#[actix_web::test]
+async fn sessions_move_between_instances() {
+    if !postgres_available("sessions_move_between_instances").await {
+        return;
+    }
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let second = first.sibling().await;
+    let create = json!({ "userId": "u1", "enableAntiCsrf": false, "userDataInJWT": {}, "userDataInDatabase": {} });
+    let created = first.post("/recipe/session", &create).await.json();
+    let verify = |token: &Value, check_database: bool| json!({ "accessToken": token, "doAntiCsrfCheck": false, "enableAntiCsrf": false, "checkDatabase": check_database });
+    assert_eq!(
+        second
+            .post(
+                "/recipe/session/verify",
+                &verify(&created["accessToken"]["token"], true)
+            )
+            .await
+            .json()["status"],
+        "OK"
+    );
+    let refresh = json!({ "refreshToken": created["refreshToken"]["token"], "enableAntiCsrf": false, "useDynamicSigningKey": true });
+    let refreshed = second
+        .post("/recipe/session/refresh", &refresh)
+        .await
+        .json();
+    assert_eq!(refreshed["status"], "OK");
+    assert_eq!(
+        first
+            .post(
+                "/recipe/session/verify",
+                &verify(&refreshed["accessToken"]["token"], false)
+            )
+            .await
+            .json()["status"],
+        "OK"
+    );
+
+    let handle = created["session"]["handle"].clone();
+    first
+        .post(
+            "/recipe/session/remove",
+            &json!({ "sessionHandles": [handle] }),
+        )
+        .await
+        .json();
+    let after = second
+        .post(
+            "/recipe/session/verify",
+            &verify(&refreshed["accessToken"]["token"], true),
+        )
+        .await
+        .json();
+    assert_eq!(
+        after["status"], "UNAUTHORISED",
+        "a revocation on one instance holds on the other at once"
+    );
+    let again = json!({ "refreshToken": refreshed["refreshToken"]["token"], "enableAntiCsrf": false, "useDynamicSigningKey": true });
+    assert_eq!(
+        second.post("/recipe/session/refresh", &again).await.json()["status"],
+        "UNAUTHORISED"
+    );
+}
+
+/// When a period ends, instances racing for the next key create exactly one, and tokens
+/// signed with the old key keep verifying everywhere.
+#[actix_web::test]
+async fn key_rotation_happens_once_and_old_tokens_keep_verifying() {
+    if !postgres_available("key_rotation_happens_once_and_old_tokens_keep_verifying").await {
+        return;
+    }
+    let first = TestApp::spawn_with(Backend::Postgres, |s| {
+        s.access_token_dynamic_signing_key_update_interval = 1.0
+    })
+    .await;
+    let create = json!({ "userId": "u1", "enableAntiCsrf": false, "userDataInJWT": {}, "userDataInDatabase": {} });
+    let old = first.post("/recipe/session", &create).await.json();
+    let kid = |reply: &Value| {
+        let header = reply["accessToken"]["token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap()
+            .to_string();
+        let header: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header)
+                .unwrap(),
+        )
+        .unwrap();
+        header["kid"].as_str().unwrap().to_string()
+    };
+    // The key's period ends: move it one period into the past, as an hour passing would.
+    let db = first.db().await;
+    gatehouse::with_pool!(&db, pool => {
+        sqlx::query("UPDATE signing_keys SET valid_from = valid_from - 3600000 WHERE dynamic = TRUE").execute(pool).await.unwrap();
+    });
+
+    let (second, third) = tokio::join!(first.sibling(), first.sibling());
+    let (a, b) = tokio::join!(
+        second.post("/recipe/session", &create),
+        third.post("/recipe/session", &create)
+    );
+    let (a, b) = (a.json(), b.json());
+    assert_eq!(
+        kid(&a),
+        kid(&b),
+        "both instances sign with the same new key"
+    );
+    assert_ne!(kid(&a), kid(&old));
+    let dynamic_keys: i64 = gatehouse::with_pool!(&db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE dynamic = TRUE AND valid_from <= $1")
+            .bind(gatehouse::db::now_millis()).fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(
+        dynamic_keys, 2,
+        "one key per period, however many instances ask"
+    );
+
+    let verify = json!({ "accessToken": old["accessToken"]["token"], "doAntiCsrfCheck": false, "enableAntiCsrf": false, "checkDatabase": false });
+    assert_eq!(
+        third.post("/recipe/session/verify", &verify).await.json()["status"],
+        "OK",
+        "the old key still verifies"
+    );
+    let jwks = third.get("/.well-known/jwks.json").await.json();
+    let kids: Vec<String> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["kid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kids,
+        [kid(&a), kid(&old)],
+        "newest first, the old one still published"
+    );
 }

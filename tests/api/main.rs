@@ -9,6 +9,7 @@ mod emailpassword;
 mod emailverification;
 mod instances;
 mod passwords;
+mod sessions;
 mod usermetadata;
 mod userroles;
 mod users;

@@ -25,13 +25,17 @@ const GATEHOUSE_API_KEY = requireEnv("GATEHOUSE_API_KEY");
 
 // Initialise the SDK against gatehouse. Without an `apiKey` option the right
 // key is used; an explicit `apiKey: undefined` means "send no api-key header".
+// Options: apiKey, recipeList (default [Session.init()]), networkInterceptor.
 // Telemetry must stay off: this machine is offline.
 function initSdk(options = {}) {
     const apiKey = "apiKey" in options ? options.apiKey : GATEHOUSE_API_KEY;
     const recipeList = options.recipeList;
+    // networkInterceptor (optional) sees every core request the SDK makes;
+    // scenarios use it to record which core calls happened.
+    const networkInterceptor = options.networkInterceptor;
     SuperTokens.init({
         framework: "express",
-        supertokens: { connectionURI: GATEHOUSE_URL, apiKey },
+        supertokens: { connectionURI: GATEHOUSE_URL, apiKey, networkInterceptor },
         appInfo: {
             appName: "gatehouse-sdk-tests",
             apiDomain: "http://localhost:3001",
