@@ -214,18 +214,16 @@ async fn create(request: Request) -> HandlerResult {
     http::json(&issued.body)
 }
 
+/// A live session by handle; the tenant the handle names must exist.
+async fn find_by_handle(request: &Request, handle: &str) -> Result<Option<SessionRow>, ApiError> {
+    let tenant = tenant_of_handle(&request.tenant.app_id, handle);
+    ensure_tenant_exists(&request.state.db, &tenant).await?;
+    store::find(&request.state.db, &tenant.app_id, &tenant.tenant_id, handle).await
+}
+
 async fn information(request: Request) -> HandlerResult {
     let handle = request.query("sessionHandle")?;
-    let tenant = tenant_of_handle(&request.tenant.app_id, &handle);
-    ensure_tenant_exists(&request.state.db, &tenant).await?;
-    match store::find(
-        &request.state.db,
-        &tenant.app_id,
-        &tenant.tenant_id,
-        &handle,
-    )
-    .await?
-    {
+    match find_by_handle(&request, &handle).await? {
         None => unauthorised("Session does not exist."),
         Some(row) => http::json(&json!({
             "status": "OK",
@@ -698,16 +696,7 @@ async fn update_payload(request: Request, field: &str, payload: Payload) -> Hand
 /// GET of one of the two payloads by session handle (deprecated upstream, still answered).
 async fn read_payload(request: Request, field: &str, payload: Payload) -> HandlerResult {
     let handle = request.query("sessionHandle")?;
-    let tenant = tenant_of_handle(&request.tenant.app_id, &handle);
-    ensure_tenant_exists(&request.state.db, &tenant).await?;
-    match store::find(
-        &request.state.db,
-        &tenant.app_id,
-        &tenant.tenant_id,
-        &handle,
-    )
-    .await?
-    {
+    match find_by_handle(&request, &handle).await? {
         None => unauthorised("Session does not exist."),
         Some(row) => {
             let value = match payload {
