@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod licence;
 pub mod password;
 pub mod recipes;
 pub mod signing_keys;

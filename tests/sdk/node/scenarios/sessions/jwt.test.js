@@ -128,3 +128,7 @@ test("getJWKS answers the public JWKS and its validity from Cache-Control", asyn
     assert.ok(Number.isInteger(jwks.validityInSeconds));
     assert.ok(Math.abs(jwks.validityInSeconds - maxAge) <= 2, `validityInSeconds ${jwks.validityInSeconds} vs max-age ${maxAge}`);
 });
+
+test("createJWT with a validity of 0 is refused by the core (400)", async () => {
+    await assert.rejects(Jwt.createJWT({ a: 1 }, 0), /status code: 400/);
+});

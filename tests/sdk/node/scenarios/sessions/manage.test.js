@@ -239,3 +239,24 @@ test("refreshing and verifying a session does not create new handles for the use
     await Session.getSessionWithoutRequestResponse(refreshed.getAccessToken());
     assert.deepEqual(await Session.getAllSessionHandlesForUser(userId), [session.getHandle()]);
 });
+
+test("the core refuses protected claims in a payload update (400) and keeps the payload", async () => {
+    const { session } = await s.newSession({ payload: { mine: 1 } });
+    const handle = session.getHandle();
+    const protectedClaims = ["sub", "rsub", "tId", "exp", "iat", "sessionHandle", "refreshTokenHash1", "parentRefreshTokenHash1", "antiCsrfToken"];
+    for (const claim of protectedClaims) {
+        await assert.rejects(
+            Session.mergeIntoAccessTokenPayload(handle, { [claim]: "x" }),
+            /status code: 400 and message: The user payload contains protected field/,
+            `merge of ${claim} by handle`,
+        );
+    }
+    const before = session.getAccessToken();
+    await assert.rejects(
+        session.mergeIntoAccessTokenPayload({ sub: "someone-else" }),
+        /status code: 400 and message: The user payload contains protected field/,
+        "regenerate with sub",
+    );
+    assert.equal(session.getAccessToken(), before);
+    assert.deepEqual((await Session.getSessionInformation(handle)).customClaimsInAccessTokenPayload, { mine: 1, iss: s.ISSUER });
+});

@@ -113,9 +113,28 @@ test("the first verification of a refreshed access token goes to the core, which
     const twice = await Session.getSessionWithoutRequestResponse(at1);
     assert.equal(twice.getHandle(), created.getHandle());
 
+    // The original access token still checks out against the database: its
+    // payload matches and it has no parent, so no new token is minted.
+    const original = await Session.getSessionWithoutRequestResponse(tokens.accessToken, undefined, { checkDatabase: true });
+    assert.equal(original.getHandle(), created.getHandle());
+    assert.equal(original.getAllSessionTokensDangerously().accessAndFrontTokenUpdated, false);
+
     // And the new refresh token is the session's current one: it refreshes.
     const next = await refresh(refreshed.getAllSessionTokensDangerously().refreshToken);
     assert.equal(next.getHandle(), created.getHandle());
+});
+
+test("a refreshed access token of a revoked session is UNAUTHORISED when the core is asked", async () => {
+    const { session: created, tokens } = await s.newSession();
+    const refreshed = await refresh(tokens.refreshToken);
+    assert.equal(await Session.revokeSession(created.getHandle()), true);
+    // The token has a parent hash, so the SDK must ask the core, which no
+    // longer has the session.
+    await s.rejectsWithSessionError(
+        Session.getSessionWithoutRequestResponse(refreshed.getAccessToken()),
+        Session.Error.UNAUTHORISED,
+        "promotion of a revoked session",
+    );
 });
 
 test("reusing a refresh token after its successor was used is token theft", async () => {
@@ -188,6 +207,15 @@ test("once one sibling refresh token is used, the other sibling is stale (theft)
     const a = await refresh(tokens.refreshToken);
     const b = await refresh(tokens.refreshToken);
     await refresh(a.getAllSessionTokensDangerously().refreshToken);
+
+    // b's access token still verifies (its signature is fine), but the core
+    // does not promote it: the session has moved on to a's chain, so the
+    // answer is OK without a new access token (§3.4).
+    const bVerified = await Session.getSessionWithoutRequestResponse(b.getAccessToken());
+    assert.equal(bVerified.getHandle(), created.getHandle());
+    assert.equal(bVerified.getAllSessionTokensDangerously().accessAndFrontTokenUpdated, false);
+    assert.equal(bVerified.getAccessToken(), b.getAccessToken());
+
     const err = await s.rejectsWithSessionError(
         refresh(b.getAllSessionTokensDangerously().refreshToken),
         Session.Error.TOKEN_THEFT_DETECTED,

@@ -1,0 +1,65 @@
+//! Licence keys, verified offline: a licence is its content (the features it grants and its
+//! expiry) signed by the vendor's key, whose public half is compiled in. Nothing is ever
+//! sent anywhere.
+//!
+//! Format: `gh1.<base64url JSON content>.<base64url RS256 signature of "gh1.<content>">`,
+//! the content being `{"features": [...], "expiresAt": <ms since epoch>, "licensee": "..."}`.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
+use rsa::RsaPublicKey;
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// The vendor's public key (base64 SPKI DER). Its private half never enters this repository.
+const VENDOR_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAovlavBaYunNvIezIt/9R36ijQEEvLmWZgK3MdX5mmyn4835edi6LuH1VnbJv7qh1DcDEqwF2STFCHgDJ+lg9v/aiaIG9Fy78LYhXgkH0GjMnT5GOjGEDTrNASEQUaEsyBfIHPxj+t73D4646CuCZjdZWKj0Mfx2Cs5499xjkeuzWg091lh1F8PHIjSZhOqJhG80pRvRuzVf2NSz5tT7fqR3a1cREmqso/ILvDKxXK43vAqcz/jSowe/j43vwA86NpERWvpYu6ay/WISLpFvc7nbRS/pzhKGmfeGLK5ofG0KWCnNXYQTimcu6AdNWQgFD+yxT/EM4OW5P6ytZehecpwIDAQAB";
+
+/// The test suite's throwaway key, trusted only when built with the `test-licence-key`
+/// feature, which only the tests turn on.
+#[cfg(feature = "test-licence-key")]
+const TEST_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAmlyyEXWp92YK/sgMaGfqnlXfjrsyeX3ijpXocUpqJraLdXlQWTkZupVuN6V12p0iZSKTJnuQYkaYSJJiRPpLn2ES9Sr1gMrl1BpkPPc/IYpdnHA5trAv9DnUad9r2100aGwI7tMPq79zgmzh/Q/O1B6ZQhr0VZHU5Cv/Kl8PXcPhgHkk5FTecRFbzTCGsj7vyjKogBhnaiVPKRC0v4uybL/7an7AJL1SdYLrZB0xhw6iN4RLG7pxRBjIRfMs+d8RZ0haDgA+3FHMJ7UwT9+pPmSZ3CGdUZ5tOZovZy6jSf5Jm1vNHceWxS/jKc+fuKzXSL7Dbz6JqqBiQSUw+sYN1wIDAQAB";
+
+const PREFIX: &str = "gh1";
+
+/// What a valid licence grants.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Licence {
+    pub features: Vec<String>,
+    #[serde(rename = "expiresAt")]
+    pub expires_at: i64,
+    #[serde(default)]
+    pub licensee: String,
+}
+
+impl Licence {
+    pub fn grants(&self, feature: &str) -> bool {
+        self.features.iter().any(|granted| granted == feature)
+    }
+}
+
+fn trusted_keys() -> Vec<VerifyingKey<Sha256>> {
+    #[cfg(not(feature = "test-licence-key"))]
+    let keys = [VENDOR_KEY];
+    #[cfg(feature = "test-licence-key")]
+    let keys = [VENDOR_KEY, TEST_KEY];
+    keys.iter()
+        .filter_map(|key| STANDARD.decode(key).ok())
+        .filter_map(|der| RsaPublicKey::from_public_key_der(&der).ok())
+        .map(VerifyingKey::new)
+        .collect()
+}
+
+/// The licence in `key`, if a trusted key signed it and it has not expired at `now`.
+pub fn verify(key: &str, now: i64) -> Option<Licence> {
+    let (signed, signature) = key.trim().rsplit_once('.')?;
+    let content = signed.strip_prefix(PREFIX)?.strip_prefix('.')?;
+    let signature = Signature::try_from(URL_SAFE_NO_PAD.decode(signature).ok()?.as_slice()).ok()?;
+    if !trusted_keys().iter().any(|trusted| trusted.verify(signed.as_bytes(), &signature).is_ok()) {
+        return None;
+    }
+    let licence: Licence = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(content).ok()?).ok()?;
+    (licence.expires_at > now).then_some(licence)
+}
