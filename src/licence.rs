@@ -57,7 +57,10 @@ pub fn verify(key: &str, now: i64) -> Option<Licence> {
     let (signed, signature) = key.trim().rsplit_once('.')?;
     let content = signed.strip_prefix(PREFIX)?.strip_prefix('.')?;
     let signature = Signature::try_from(URL_SAFE_NO_PAD.decode(signature).ok()?.as_slice()).ok()?;
-    if !trusted_keys().iter().any(|trusted| trusted.verify(signed.as_bytes(), &signature).is_ok()) {
+    if !trusted_keys()
+        .iter()
+        .any(|trusted| trusted.verify(signed.as_bytes(), &signature).is_ok())
+    {
         return None;
     }
     let licence: Licence = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(content).ok()?).ok()?;
