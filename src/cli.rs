@@ -24,10 +24,46 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Apply pending migrations and serve the API (the default)
     Start,
     /// Apply pending migrations and exit
     Migrate,
+    /// Manage the user management dashboard's users (same rules and limit as the API)
+    #[command(subcommand)]
+    DashboardUsers(DashboardUsersCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DashboardUsersCommand {
+    /// Create a dashboard user
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Change a dashboard user's email and/or password (ends its dashboard sessions)
+    Update {
+        /// The user, by its current email
+        #[arg(long, required_unless_present = "user_id")]
+        email: Option<String>,
+        /// The user, by id
+        #[arg(long)]
+        user_id: Option<String>,
+        #[arg(long, required_unless_present = "new_password")]
+        new_email: Option<String>,
+        #[arg(long)]
+        new_password: Option<String>,
+    },
+    /// Delete a dashboard user
+    Delete {
+        #[arg(long, required_unless_present = "user_id")]
+        email: Option<String>,
+        #[arg(long)]
+        user_id: Option<String>,
+    },
+    /// List the dashboard users who may sign in, oldest first
+    List,
 }

@@ -74,6 +74,12 @@ pub struct Settings {
     pub firebase_password_hashing_signer_key: Option<Secret>,
     pub firebase_password_hashing_pool_size: usize,
 
+    /// Failed dashboard sign-ins of one email within the window after which further
+    /// attempts are refused (still as `INVALID_CREDENTIALS_ERROR`) until the window passes.
+    pub dashboard_signin_max_failed_attempts: u32,
+    /// Seconds; at most one day.
+    pub dashboard_signin_throttle_window_seconds: u64,
+
     /// Path of the embedded SQLite database, used when no PostgreSQL key is set.
     /// `:memory:` gives a throwaway database (development mode).
     pub sqlite_path: String,
@@ -110,6 +116,8 @@ impl Default for Settings {
             bcrypt_log_rounds: 11,
             firebase_password_hashing_signer_key: None,
             firebase_password_hashing_pool_size: 1,
+            dashboard_signin_max_failed_attempts: 5,
+            dashboard_signin_throttle_window_seconds: 900,
             sqlite_path: "./gatehouse.db".into(),
             postgresql_connection_uri: None,
             postgresql_host: None,
@@ -313,6 +321,18 @@ impl Settings {
                 "'bcrypt_log_rounds' must be between 4 and 31",
             );
         }
+        if self.dashboard_signin_max_failed_attempts == 0 {
+            return fail(
+                "dashboard_signin_max_failed_attempts",
+                "must be a positive number",
+            );
+        }
+        if !(1..=86_400).contains(&self.dashboard_signin_throttle_window_seconds) {
+            return fail(
+                "dashboard_signin_throttle_window_seconds",
+                "must be between 1 and 86400 seconds",
+            );
+        }
         if self.sqlite_path.trim().is_empty() {
             return fail("sqlite_path", "must be a file path or :memory:");
         }
@@ -347,6 +367,15 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// A throwaway in-memory database: development mode, where every paid feature is on
+    /// (as upstream's in-memory mode).
+    pub fn is_development(&self) -> bool {
+        self.storage()
+            == Storage::Sqlite {
+                path: ":memory:".into(),
+            }
     }
 
     /// PostgreSQL as soon as any of its connection keys is set, the embedded file otherwise.

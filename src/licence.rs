@@ -14,6 +14,9 @@ use rsa::RsaPublicKey;
 use serde::Deserialize;
 use sha2::Sha256;
 
+use crate::db::{now_millis, Db};
+use crate::with_pool;
+
 /// The vendor's public key (base64 SPKI DER). Its private half never enters this repository.
 const VENDOR_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAovlavBaYunNvIezIt/9R36ijQEEvLmWZgK3MdX5mmyn4835edi6LuH1VnbJv7qh1DcDEqwF2STFCHgDJ+lg9v/aiaIG9Fy78LYhXgkH0GjMnT5GOjGEDTrNASEQUaEsyBfIHPxj+t73D4646CuCZjdZWKj0Mfx2Cs5499xjkeuzWg091lh1F8PHIjSZhOqJhG80pRvRuzVf2NSz5tT7fqR3a1cREmqso/ILvDKxXK43vAqcz/jSowe/j43vwA86NpERWvpYu6ay/WISLpFvc7nbRS/pzhKGmfeGLK5ofG0KWCnNXYQTimcu6AdNWQgFD+yxT/EM4OW5P6ytZehecpwIDAQAB";
 
@@ -32,12 +35,6 @@ pub struct Licence {
     pub expires_at: i64,
     #[serde(default)]
     pub licensee: String,
-}
-
-impl Licence {
-    pub fn grants(&self, feature: &str) -> bool {
-        self.features.iter().any(|granted| granted == feature)
-    }
 }
 
 fn trusted_keys() -> Vec<VerifyingKey<Sha256>> {
@@ -65,4 +62,74 @@ pub fn verify(key: &str, now: i64) -> Option<Licence> {
     }
     let licence: Licence = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(content).ok()?).ok()?;
     (licence.expires_at > now).then_some(licence)
+}
+
+/// The paid features upstream knows (`EE_FEATURES`).
+pub const FEATURES: [&str; 8] = [
+    "account_linking",
+    "multi_tenancy",
+    "test",
+    "dashboard_login",
+    "mfa",
+    "security",
+    "oauth",
+    "saml",
+];
+
+pub const DASHBOARD_LOGIN: &str = "dashboard_login";
+
+const SECRET_NAME: &str = "license_key";
+
+/// The licence key stored for an app, valid or not.
+pub async fn stored_key(db: &Db, app_id: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(with_pool!(db, pool => {
+        sqlx::query_scalar("SELECT value FROM app_secrets WHERE app_id = $1 AND name = $2")
+            .bind(app_id)
+            .bind(SECRET_NAME)
+            .fetch_optional(pool)
+            .await?
+    }))
+}
+
+pub async fn store_key(db: &Db, app_id: &str, key: &str) -> Result<(), sqlx::Error> {
+    with_pool!(db, pool => {
+        sqlx::query(
+            "INSERT INTO app_secrets (app_id, name, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (app_id, name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(app_id)
+        .bind(SECRET_NAME)
+        .bind(key)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+pub async fn delete_key(db: &Db, app_id: &str) -> Result<(), sqlx::Error> {
+    with_pool!(db, pool => {
+        sqlx::query("DELETE FROM app_secrets WHERE app_id = $1 AND name = $2")
+            .bind(app_id)
+            .bind(SECRET_NAME)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+/// The features on for an app: all of them in development mode (a throwaway in-memory
+/// database, as upstream), otherwise what the stored licence grants while it is valid. Read
+/// from the database each time, so a licence change reaches every instance at once.
+pub async fn enabled_features(
+    db: &Db,
+    development: bool,
+    app_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    if development {
+        return Ok(FEATURES.iter().map(|feature| feature.to_string()).collect());
+    }
+    let licence = stored_key(db, app_id)
+        .await?
+        .and_then(|key| verify(&key, now_millis()));
+    Ok(licence.map(|licence| licence.features).unwrap_or_default())
 }

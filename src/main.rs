@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         tracing::warn!("{warning}");
     }
 
-    let command = cli.command.unwrap_or(Command::Start);
+    let command = cli.command.clone().unwrap_or(Command::Start);
     let outcome = actix_web::rt::System::new().block_on(run(command, loaded.settings));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,6 +66,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             db.close().await;
             Ok(())
+        }
+        Command::DashboardUsers(command) => {
+            gatehouse::recipes::dashboard::cli::run(command, &settings).await
         }
     }
 }

@@ -47,9 +47,9 @@ impl JsonInput {
         }
     }
 
-    /// Whether the body has this field at all.
-    pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
+    /// Whether the body is `{}`.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// A boolean field that may be absent.

@@ -36,6 +36,9 @@ pub enum Scope {
     Open,
     /// Works on one tenant, which must exist.
     Tenant,
+    /// Works on one tenant that may not exist: the handler answers for a missing one
+    /// (multitenancy's `TENANT_NOT_FOUND_ERROR`).
+    AnyTenant,
     /// Works on a whole app: only the public tenant may call it, and the app must exist.
     App,
     /// As `App`, but answers whatever `cdi-version` is sent (`/apiversion`).
@@ -260,13 +263,16 @@ async fn serve(
     if !open {
         check_api_key(&http, &state.api_keys)?;
     }
-    let exact_version = matches!(matched, Some((_, Scope::Tenant | Scope::App, _)));
+    let exact_version = matches!(
+        matched,
+        Some((_, Scope::Tenant | Scope::AnyTenant | Scope::App, _))
+    );
     let cdi = CdiVersion::from_request(&http, exact_version)?;
     let Some((_, scope, handler)) = matched else {
         return Err(ApiError::MethodNotAllowed);
     };
     match scope {
-        Scope::Open => {}
+        Scope::Open | Scope::AnyTenant => {}
         Scope::Tenant => tenant::ensure_exists(&state.db, &tenant).await?,
         Scope::App | Scope::AppAnyVersion => {
             if !tenant.is_public_tenant() {

@@ -1,9 +1,11 @@
 //! The recipes: one module each, holding its routes, logic and queries.
 
 pub mod core;
+pub mod dashboard;
 mod emailpassword;
 mod emailverification;
 mod jwt;
+mod multitenancy;
 pub mod session;
 mod usermetadata;
 mod userroles;
@@ -13,9 +15,11 @@ use crate::http::Routes;
 /// Every endpoint of every recipe. A new recipe is one module and one line here.
 pub fn register(routes: &mut Routes) {
     core::register(routes);
+    dashboard::register(routes);
     emailpassword::register(routes);
     emailverification::register(routes);
     jwt::register(routes);
+    multitenancy::register(routes);
     session::register(routes);
     usermetadata::register(routes);
     userroles::register(routes);
