@@ -5,6 +5,7 @@ mod helpers;
 mod cli;
 mod config;
 mod conventions;
+mod dashboard;
 mod emailpassword;
 mod emailverification;
 mod instances;

@@ -317,10 +317,48 @@ async fn user_sessions(request: Request) -> HandlerResult {
     http::json(&json!({ "status": "OK", "sessions": sessions }))
 }
 
-/// Settings a tenant may change from the dashboard: none yet (every setting is the
-/// instance's), so the list is empty.
-async fn tenant_core_config(_: Request) -> HandlerResult {
-    http::json(&json!({ "status": "OK", "config": [] }))
+/// The settings the dashboard's tenant page shows, in upstream's shape: those upstream lists
+/// (not file-only, not deprecated) that gatehouse has, without secrets. In gatehouse they are
+/// the instance's, the same for every tenant.
+const TENANT_PAGE_SETTINGS: [(&str, &str, Option<&[&str]>); 8] = [
+    ("access_token_validity", "Time in seconds for how long an access token is valid for.", None),
+    ("access_token_blacklisting", "If true, every access token verification checks the database, so that revoked sessions are refused at once.", None),
+    ("refresh_token_validity", "Time in minutes for how long a refresh token is valid for.", None),
+    ("access_token_dynamic_signing_key_update_interval", "Time in hours for how frequently the dynamic signing key is changed.", None),
+    ("password_reset_token_lifetime", "Time in milliseconds for how long a password reset token is valid for.", None),
+    ("email_verification_token_lifetime", "Time in milliseconds for how long an email verification token is valid for.", None),
+    ("disable_telemetry", "Accepted for compatibility; gatehouse never sends telemetry.", None),
+    ("password_hashing_alg", "The hashing algorithm used for new passwords.", Some(&["ARGON2", "BCRYPT"])),
+];
+
+async fn tenant_core_config(request: Request) -> HandlerResult {
+    let current = serde_json::to_value(&request.state.settings).map_err(anyhow::Error::from)?;
+    let defaults =
+        serde_json::to_value(crate::config::Settings::default()).map_err(anyhow::Error::from)?;
+    let config: Vec<_> = TENANT_PAGE_SETTINGS
+        .iter()
+        .map(|(key, description, possible_values)| {
+            let value_type = match (&current[key], possible_values) {
+                (_, Some(_)) => "enum",
+                (serde_json::Value::Bool(_), _) => "boolean",
+                (serde_json::Value::Number(_), _) => "number",
+                _ => "string",
+            };
+            json!({
+                "key": key,
+                "valueType": value_type,
+                "value": current[key],
+                "description": description,
+                "isDifferentAcrossTenants": false,
+                "possibleValues": possible_values,
+                "isNullable": false,
+                "defaultValue": defaults[key],
+                "isPluginProperty": false,
+                "isPluginPropertyEditable": false,
+            })
+        })
+        .collect();
+    http::json(&json!({ "status": "OK", "config": config }))
 }
 
 async fn feature_flags(request: Request) -> HandlerResult {

@@ -25,8 +25,10 @@ const GATEHOUSE_API_KEY = requireEnv("GATEHOUSE_API_KEY");
 
 // Initialise the SDK against gatehouse. Without an `apiKey` option the right
 // key is used; an explicit `apiKey: undefined` means "send no api-key header".
-// Options: apiKey, recipeList (default [Session.init()]), networkInterceptor.
-// Telemetry must stay off: this machine is offline.
+// Options: apiKey, recipeList (default [Session.init()]), networkInterceptor,
+// appInfo (fields merged over the defaults below, e.g. the apiDomain of a
+// scenario's own express server). Telemetry must stay off: this machine is
+// offline.
 function initSdk(options = {}) {
     const apiKey = "apiKey" in options ? options.apiKey : GATEHOUSE_API_KEY;
     const recipeList = options.recipeList;
@@ -42,6 +44,7 @@ function initSdk(options = {}) {
             websiteDomain: "http://localhost:3000",
             apiBasePath: "/auth",
             websiteBasePath: "/auth",
+            ...(options.appInfo ?? {}),
         },
         recipeList: recipeList ?? [Session.init()],
         telemetry: false,
