@@ -61,6 +61,11 @@ impl JsonInput {
         }
     }
 
+    /// A whole-number field that must be present.
+    pub fn i64(&self, field: &str) -> Result<i64, ApiError> {
+        self.opt_i64(field)?.ok_or_else(|| invalid_field(field))
+    }
+
     /// A whole-number field that may be absent.
     pub fn opt_i64(&self, field: &str) -> Result<Option<i64>, ApiError> {
         match self.0.get(field) {

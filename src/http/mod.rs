@@ -23,7 +23,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
-pub use input::{check_length, invalid_field, JsonInput};
+pub use input::{check_length, JsonInput};
 pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};
 
 use crate::error::ApiError;

@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::core::user::{
-    find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User, EMAILPASSWORD,
+    find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User,
+    EMAILPASSWORD, MAX_EMAIL_CHARS,
 };
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
@@ -35,9 +36,6 @@ pub fn register(routes: &mut Routes) {
         import_user,
     );
 }
-
-/// The longest email the storage keeps, as upstream's columns.
-const MAX_EMAIL_CHARS: usize = 256;
 
 fn email_field(value: &str) -> Result<String, ApiError> {
     let email = normalise_email(value);

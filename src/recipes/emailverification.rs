@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::core::user::normalise_email;
+use super::core::user::{normalise_email, MAX_EMAIL_CHARS, MAX_USER_ID_CHARS};
 use crate::db::{now_millis, BeginWrite};
 use crate::error::ApiError;
 use crate::http::{self, check_length, HandlerResult, JsonInput, Request, Routes, Scope};
@@ -33,10 +33,6 @@ pub fn register(routes: &mut Routes) {
     routes
         .on_user_removed("DELETE FROM emailverification_tokens WHERE app_id = $1 AND user_id = $2");
 }
-
-/// The longest user id and email the storage keeps, as upstream's columns.
-const MAX_USER_ID_CHARS: usize = 128;
-const MAX_EMAIL_CHARS: usize = 256;
 
 /// `userId` and the normalised `email` of a request body.
 fn user_and_email(input: &JsonInput) -> Result<(String, String), ApiError> {

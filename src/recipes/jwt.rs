@@ -23,9 +23,7 @@ async fn create_jwt(request: Request) -> HandlerResult {
     let algorithm = input.str("algorithm")?;
     let jwks_domain = input.str("jwksDomain")?;
     let payload = input.object("payload")?;
-    let validity = input
-        .opt_i64("validity")?
-        .ok_or_else(|| http::invalid_field("validity"))?;
+    let validity = input.i64("validity")?;
     let use_static_key = input.opt_bool("useStaticSigningKey")?.unwrap_or(true);
     if validity <= 0 {
         return Err(ApiError::bad_request(

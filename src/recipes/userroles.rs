@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::core::user::MAX_USER_ID_CHARS;
 use crate::db::{BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, check_length, HandlerResult, JsonInput, Request, Routes, Scope};
@@ -29,9 +30,8 @@ pub fn register(routes: &mut Routes) {
     routes.on_user_removed("DELETE FROM user_roles WHERE app_id = $1 AND user_id = $2");
 }
 
-/// The longest role, permission and user id the storage keeps, as upstream's columns.
+/// The longest role and permission name the storage keeps, as upstream's columns.
 const MAX_NAME_CHARS: usize = 255;
-const MAX_USER_ID_CHARS: usize = 128;
 
 fn unknown_role() -> HandlerResult {
     http::json(&json!({ "status": "UNKNOWN_ROLE_ERROR" }))

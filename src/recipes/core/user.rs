@@ -11,6 +11,11 @@ use crate::with_pool;
 
 pub const EMAILPASSWORD: &str = "emailpassword";
 
+/// The longest user id and email the storage keeps (upstream's column sizes); longer ones
+/// are refused with a 400 rather than failing in the database.
+pub const MAX_USER_ID_CHARS: usize = 128;
+pub const MAX_EMAIL_CHARS: usize = 256;
+
 /// Upstream's email normalisation: surrounding blanks removed, lower case.
 pub fn normalise_email(email: &str) -> String {
     email.trim_matches(|c: char| c <= ' ').to_lowercase()
