@@ -17,8 +17,11 @@ echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --quiet
-echo "== SDK scenarios"
 cargo build --quiet
+echo "== benchmark harness, smoke mode (checks that every scenario runs without errors)"
+cargo run --quiet -p gatehouse-bench -- --smoke --backend sqlite --binary target/debug/gatehouse --out target/bench-smoke.json
+
+echo "== SDK scenarios"
 
 api_key="sdk-test-key-$(date +%s)-0123456789"
 scratch="$(mktemp -d)"

@@ -25,8 +25,9 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
     Ok(deleted)
 }
 
-/// Runs the clean-up now and then every [`INTERVAL`], in the background.
-pub fn spawn(state: Data<AppState>) {
+/// Runs the clean-up now and then every [`INTERVAL`], in the background, until the handle
+/// is aborted.
+pub fn spawn(state: Data<AppState>) -> actix_web::rt::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(INTERVAL);
         loop {
@@ -39,5 +40,5 @@ pub fn spawn(state: Data<AppState>) {
                 ),
             }
         }
-    });
+    })
 }

@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::rt::task::JoinHandle;
 use actix_web::web::{self, Data, PayloadConfig};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
@@ -22,6 +23,7 @@ const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
     server: Server,
+    cleanup: JoinHandle<()>,
     port: u16,
     db: Db,
     description: String,
@@ -49,7 +51,7 @@ impl Application {
         let mut routes = Routes::default();
         recipes::register(&mut routes);
         let state = Data::new(AppState::new(settings, db.clone(), &routes)?);
-        crate::cleanup::spawn(state.clone());
+        let cleanup = crate::cleanup::spawn(state.clone());
         let routes = Data::new(Arc::new(routes));
         let server = HttpServer::new(move || {
             App::new()
@@ -66,6 +68,7 @@ impl Application {
 
         Ok(Self {
             server,
+            cleanup,
             port: address.port(),
             db,
             description,
@@ -91,6 +94,9 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await?;
+        // Within the runtime, so that a clean-up query in flight is dropped cleanly.
+        self.cleanup.abort();
+        let _ = self.cleanup.await;
         self.db.close().await;
         Ok(())
     }

@@ -1,0 +1,354 @@
+//! The gatehouse benchmark harness: starts a release gatehouse on SQLite or PostgreSQL, seeds
+//! users at the database level, measures this machine's floors (HTTP, RSA, password hashing,
+//! database round trips) and every scenario in the same run, and reports each scenario as a
+//! ratio to the floor that binds it.
+
+mod load;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use load::{Call, Measured, Worker};
+use serde_json::{json, Value};
+
+#[derive(Parser, Debug)]
+#[command(about = "Benchmarks gatehouse against floors measured in the same run")]
+struct Args {
+    /// sqlite or postgres
+    #[arg(long, default_value = "postgres")]
+    backend: String,
+    /// PostgreSQL server for the benchmark's own throwaway database
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres: String,
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Seconds per scenario
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Users seeded before the read scenarios (several values: one run each)
+    #[arg(long, value_delimiter = ',', default_value = "100000")]
+    users: Vec<u64>,
+    /// The gatehouse binary (built with `cargo build --release` when missing)
+    #[arg(long, default_value = "target/release/gatehouse")]
+    binary: PathBuf,
+    /// Where to write the results as JSON
+    #[arg(long, default_value = "bench-results.json")]
+    out: PathBuf,
+    /// A few seconds in all, small data: checks that every scenario runs without errors
+    #[arg(long)]
+    smoke: bool,
+}
+
+const PASSWORD: &str = "bench-password-1";
+
+fn main() -> anyhow::Result<()> {
+    let mut args = Args::parse();
+    if args.smoke {
+        args.duration = 0.5;
+        args.concurrency = 4;
+        args.users = vec![1000];
+    }
+    if !args.binary.exists() {
+        let status = Command::new("cargo")
+            .args(["build", "--release", "--bin", "gatehouse"])
+            .status()?;
+        anyhow::ensure!(status.success(), "could not build gatehouse");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let duration = Duration::from_secs_f64(args.duration);
+    let mut report = Vec::new();
+    let floors = runtime.block_on(floors::measure(&args))?;
+    for &users in &args.users {
+        let target = runtime.block_on(Target::start(&args, users))?;
+        let http_floor = load::run(
+            &target.address,
+            workers(args.concurrency, |_| Box::new(Fixed(Call::get("/hello")))),
+            duration,
+        );
+        let mut rows = vec![row(
+            "http floor: GET /hello",
+            users,
+            &args,
+            &http_floor,
+            None,
+            &target,
+        )];
+        for scenario in scenarios::all(users) {
+            let measured = load::run(
+                &target.address,
+                (scenario.workers)(args.concurrency),
+                duration,
+            );
+            let floor = match scenario.floor {
+                Floor::Http => Some(("http", http_floor.rate())),
+                Floor::Signing => Some(("rsa sign", floors.rsa_signs_per_second)),
+                Floor::Hashing => Some(("hash", floors.hashes_per_second)),
+                Floor::Database => Some(("db", floors.db_round_trips_per_second)),
+            };
+            rows.push(row(scenario.name, users, &args, &measured, floor, &target));
+        }
+        let summary = target.finish(&args)?;
+        print_table(users, &rows, &floors, &summary);
+        report.push(json!({ "users": users, "scenarios": rows, "server": summary }));
+    }
+    let results = json!({ "backend": args.backend, "concurrency": args.concurrency, "duration_seconds": args.duration, "floors": floors.to_json(), "runs": report });
+    std::fs::write(&args.out, serde_json::to_string_pretty(&results)?)?;
+    let errors: u64 = report
+        .iter()
+        .flat_map(|run| run["scenarios"].as_array().cloned().unwrap_or_default())
+        .map(|row| row["errors"].as_u64().unwrap_or(0))
+        .sum();
+    println!(
+        "results written to {}; {errors} errors in all",
+        args.out.display()
+    );
+    anyhow::ensure!(errors == 0, "{errors} requests failed");
+    Ok(())
+}
+
+/// Which floor bounds a scenario.
+#[derive(Debug, Clone, Copy)]
+enum Floor {
+    Http,
+    Signing,
+    Hashing,
+    Database,
+}
+
+fn row(
+    name: &str,
+    users: u64,
+    args: &Args,
+    measured: &Measured,
+    floor: Option<(&str, f64)>,
+    target: &Target,
+) -> Value {
+    json!({
+        "scenario": name,
+        "users": users,
+        "concurrency": args.concurrency,
+        "requests_per_second": measured.rate(),
+        "p50_ms": measured.percentile(50.0),
+        "p99_ms": measured.percentile(99.0),
+        "p999_ms": measured.percentile(99.9),
+        "errors": measured.errors,
+        "floor": floor.map(|(name, _)| name),
+        "ratio_to_floor": floor.map(|(_, rate)| measured.rate() / rate),
+        "peak_rss_kb": target.rss("VmHWM"),
+    })
+}
+
+fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Value) {
+    println!("\n{users} users; floors: {}", floors.to_json());
+    println!(
+        "{:<42} {:>5} {:>10} {:>8} {:>8} {:>8} {:>6} {:>16} {:>9}",
+        "scenario",
+        "conc",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9",
+        "errors",
+        "ratio to floor",
+        "rss MB"
+    );
+    for row in rows {
+        let ratio = match (&row["floor"], row["ratio_to_floor"].as_f64()) {
+            (Value::String(floor), Some(ratio)) => format!("{ratio:.2} × {floor}"),
+            _ => String::from("-"),
+        };
+        println!(
+            "{:<42} {:>5} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>16} {:>9.1}",
+            row["scenario"].as_str().unwrap_or_default(),
+            row["concurrency"],
+            row["requests_per_second"].as_f64().unwrap_or_default(),
+            row["p50_ms"].as_f64().unwrap_or_default(),
+            row["p99_ms"].as_f64().unwrap_or_default(),
+            row["p999_ms"].as_f64().unwrap_or_default(),
+            row["errors"],
+            ratio,
+            row["peak_rss_kb"].as_f64().unwrap_or_default() / 1024.0
+        );
+    }
+    println!("server: {summary}");
+}
+
+fn workers(count: usize, make: impl Fn(usize) -> Box<dyn Worker>) -> Vec<Box<dyn Worker>> {
+    (0..count).map(make).collect()
+}
+
+/// A worker that sends the same call every time.
+struct Fixed(Call);
+
+impl Worker for Fixed {
+    fn next(&mut self, _: Option<(u16, &str)>) -> Call {
+        Call {
+            method: self.0.method,
+            path: self.0.path.clone(),
+            body: self.0.body.clone(),
+        }
+    }
+}
+
+/// A running gatehouse with seeded data.
+struct Target {
+    child: Child,
+    address: String,
+    startup_ms: f64,
+    idle_rss_kb: u64,
+    _scratch: tempfile_free::Scratch,
+}
+
+mod tempfile_free {
+    //! A scratch directory or database removed when the run ends.
+    pub enum Scratch {
+        Directory(std::path::PathBuf),
+        Database { admin: String, name: String },
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            match self {
+                Scratch::Directory(path) => {
+                    let _ = std::fs::remove_dir_all(path);
+                }
+                Scratch::Database { admin, name } => {
+                    let _ = std::process::Command::new("psql")
+                        .args([
+                            admin.as_str(),
+                            "-qc",
+                            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                        ])
+                        .status();
+                }
+            }
+        }
+    }
+}
+
+impl Target {
+    async fn start(args: &Args, users: u64) -> anyhow::Result<Target> {
+        let tag = format!("gatehouse_bench_{}_{}", std::process::id(), users);
+        let (env, scratch, url) = match args.backend.as_str() {
+            "sqlite" => {
+                let dir = std::env::temp_dir().join(&tag);
+                std::fs::create_dir_all(&dir)?;
+                let path = dir.join("bench.db").display().to_string();
+                (
+                    vec![("SQLITE_PATH".to_string(), path.clone())],
+                    tempfile_free::Scratch::Directory(dir),
+                    format!("sqlite://{path}"),
+                )
+            }
+            "postgres" => {
+                let status = Command::new("psql")
+                    .args([
+                        args.postgres.as_str(),
+                        "-qc",
+                        &format!("CREATE DATABASE {tag}"),
+                    ])
+                    .status()?;
+                anyhow::ensure!(status.success(), "could not create the benchmark database");
+                let mut url = url::Url::parse(&args.postgres)?;
+                url.set_path(&tag);
+                (
+                    vec![("POSTGRESQL_CONNECTION_URI".to_string(), url.to_string())],
+                    tempfile_free::Scratch::Database {
+                        admin: args.postgres.clone(),
+                        name: tag.clone(),
+                    },
+                    url.to_string(),
+                )
+            }
+            other => anyhow::bail!("unknown backend {other}"),
+        };
+        // The first start migrates; the measured one starts on a migrated database.
+        let (child, _, _) = spawn(&args.binary, &env)?;
+        stop(child)?;
+        let (child, address, startup) = spawn(&args.binary, &env)?;
+        let idle_rss_kb = rss_of(child.id(), "VmRSS");
+        seed::users(&url, users).await?;
+        Ok(Target {
+            child,
+            address,
+            startup_ms: startup.as_secs_f64() * 1000.0,
+            idle_rss_kb,
+            _scratch: scratch,
+        })
+    }
+
+    fn rss(&self, field: &str) -> u64 {
+        rss_of(self.child.id(), field)
+    }
+
+    fn finish(self, _: &Args) -> anyhow::Result<Value> {
+        let summary = json!({ "startup_ms": self.startup_ms, "idle_rss_kb": self.idle_rss_kb, "peak_rss_kb": self.rss("VmHWM") });
+        stop(self.child)?;
+        Ok(summary)
+    }
+}
+
+fn spawn(binary: &PathBuf, env: &[(String, String)]) -> anyhow::Result<(Child, String, Duration)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let started = Instant::now();
+    let child = Command::new(binary)
+        .envs(
+            env.iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
+        )
+        .env("PORT", port.to_string())
+        .env("HOST", "127.0.0.1")
+        .env("LOG_LEVEL", "ERROR")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let address = format!("127.0.0.1:{port}");
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            use std::io::{Read, Write};
+            stream.write_all(b"GET /hello HTTP/1.0\r\n\r\n")?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer)?;
+            if answer.ends_with("Hello") {
+                return Ok((child, address, started.elapsed()));
+            }
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "gatehouse did not start"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn stop(mut child: Child) -> anyhow::Result<()> {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    child.wait()?;
+    Ok(())
+}
+
+/// A memory figure of a process from /proc, in KiB (0 where /proc is not there).
+fn rss_of(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with(field))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+mod floors;
+mod scenarios;
+mod seed;
