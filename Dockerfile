@@ -4,6 +4,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY migrations migrations
+# A workspace member; only its manifest and sources are needed to resolve the workspace.
+COPY bench bench
 RUN cargo build --release --locked --bin gatehouse \
     && strip target/release/gatehouse
 
