@@ -404,6 +404,15 @@ on_both_backends!(
             "the role itself stays"
         );
 
+        assert_eq!(
+            app.get("/users/count").await.json()["count"],
+            1,
+            "the count follows deletions"
+        );
+        assert_eq!(
+            app.get("/users/count?includeAllTenants=true").await.json()["count"],
+            1
+        );
         // The email is free again; unknown users are fine.
         app.sign_up("gone@example.com", "pw").await;
         assert_eq!(
