@@ -72,7 +72,7 @@ fn rsa_signs(threads: usize, window: Duration) -> f64 {
 fn hash_ms() -> f64 {
     let started = Instant::now();
     for _ in 0..3 {
-        let _ = bcrypt::hash(PASSWORD, bcrypt::DEFAULT_COST);
+        let _ = bcrypt::hash(PASSWORD, crate::BCRYPT_COST);
     }
     started.elapsed().as_secs_f64() * 1000.0 / 3.0
 }

@@ -43,6 +43,8 @@ struct Args {
 }
 
 const PASSWORD: &str = "bench-password-1";
+/// gatehouse's default `bcrypt_log_rounds`, for the seeded hashes and the hashing floor.
+const BCRYPT_COST: u32 = 11;
 
 fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
