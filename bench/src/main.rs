@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, default_value = "target/release/gatehouse")]
     binary: PathBuf,
     /// Where to write the results as JSON
-    #[arg(long, default_value = "bench-results.json")]
+    #[arg(long, default_value = "target/bench-results.json")]
     out: PathBuf,
     /// A few seconds in all, small data: checks that every scenario runs without errors
     #[arg(long)]
