@@ -31,6 +31,24 @@ macro_rules! with_pool {
     };
 }
 
+/// Runs `$body`, an async block that writes through `$tx`, in a write transaction on the
+/// configured pool: committed when the block returns `Ok`, rolled back otherwise. Evaluates
+/// to the block's `sqlx::Result`, so callers can tell a unique violation from other errors.
+#[macro_export]
+macro_rules! in_write_transaction {
+    ($db:expr, $tx:ident => $body:expr) => {
+        $crate::with_pool!($db, pool => async {
+            let mut $tx = $crate::db::BeginWrite::begin_write(pool).await?;
+            let result = $body.await;
+            if result.is_ok() {
+                $tx.commit().await?;
+            }
+            result
+        }
+        .await)
+    };
+}
+
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::http::{self, check_length, HandlerResult, Request, Routes, Scope};
 use crate::password::StoredHash;
 use crate::token::{random_token, token_hash};
-use crate::{insert_login_method, with_pool};
+use crate::{in_write_transaction, insert_login_method, with_pool};
 
 pub fn register(routes: &mut Routes) {
     routes.post("/recipe/signup", Scope::Tenant, sign_up);
@@ -79,23 +79,15 @@ async fn create_user(
         email: Some(email),
         time_joined,
     };
-    let inserted: sqlx::Result<()> = with_pool!(&request.state.db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let inserted = async {
-            insert_login_method!(tx, &method).await?;
-            sqlx::query("INSERT INTO emailpassword_users (app_id, user_id, password_hash) VALUES ($1, $2, $3)")
-                .bind(method.app_id)
-                .bind(&user_id)
-                .bind(password_hash)
-                .execute(&mut *tx)
-                .await?;
-            Ok::<(), sqlx::Error>(())
-        }
-        .await;
-        if inserted.is_ok() {
-            tx.commit().await?;
-        }
-        inserted
+    let inserted: sqlx::Result<()> = in_write_transaction!(&request.state.db, tx => async {
+        insert_login_method!(tx, &method).await?;
+        sqlx::query("INSERT INTO emailpassword_users (app_id, user_id, password_hash) VALUES ($1, $2, $3)")
+            .bind(method.app_id)
+            .bind(&user_id)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        Ok::<(), sqlx::Error>(())
     });
     match inserted {
         Ok(()) => Ok(Some(User {
@@ -239,40 +231,32 @@ async fn update_user(request: Request) -> HandlerResult {
         Some(password) => Some(state.passwords.hash(password).await?),
         None => None,
     };
-    let updated: sqlx::Result<()> = with_pool!(&state.db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let updated = async {
-            if let Some(email) = &email {
-                let domain = email.rsplit_once('@').map(|(_, domain)| domain);
-                sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
-                    .bind(app_id)
-                    .bind(&recipe_user_id)
-                    .bind(email)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
-                    .bind(app_id)
-                    .bind(&recipe_user_id)
-                    .bind(email)
-                    .bind(domain)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(hash) = &hash {
-                sqlx::query("UPDATE emailpassword_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")
-                    .bind(app_id)
-                    .bind(&recipe_user_id)
-                    .bind(hash)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Ok::<(), sqlx::Error>(())
+    let updated: sqlx::Result<()> = in_write_transaction!(&state.db, tx => async {
+        if let Some(email) = &email {
+            let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+            sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(&recipe_user_id)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(&recipe_user_id)
+                .bind(email)
+                .bind(domain)
+                .execute(&mut *tx)
+                .await?;
         }
-        .await;
-        if updated.is_ok() {
-            tx.commit().await?;
+        if let Some(hash) = &hash {
+            sqlx::query("UPDATE emailpassword_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(&recipe_user_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
         }
-        updated
+        Ok::<(), sqlx::Error>(())
     });
     match updated {
         Ok(()) => http::ok(),

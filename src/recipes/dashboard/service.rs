@@ -5,10 +5,10 @@
 
 use serde_json::{json, Value};
 
-use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
+use crate::db::{is_unique_violation, now_millis, Db};
 use crate::password::Passwords;
 use crate::recipes::core::user::normalise_email;
-use crate::with_pool;
+use crate::{in_write_transaction, with_pool};
 
 /// How many dashboard users an app may have without a licence.
 pub const FREE_USERS: i64 = 3;
@@ -142,34 +142,26 @@ pub async fn create(
         "SELECT app_id FROM apps WHERE app_id = $1{}",
         db.for_update()
     );
-    let inserted: sqlx::Result<bool> = with_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let inserted = async {
-            sqlx::query(&lock).bind(app_id).fetch_optional(&mut *tx).await?;
-            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dashboard_users WHERE app_id = $1")
-                .bind(app_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            if count >= FREE_USERS && !unlimited {
-                return Ok(false);
-            }
-            sqlx::query(
-                "INSERT INTO dashboard_users (app_id, user_id, email, password_hash, time_joined) VALUES ($1, $2, $3, $4, $5)",
-            )
+    let inserted: sqlx::Result<bool> = in_write_transaction!(db, tx => async {
+        sqlx::query(&lock).bind(app_id).fetch_optional(&mut *tx).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dashboard_users WHERE app_id = $1")
             .bind(app_id)
-            .bind(&user.user_id)
-            .bind(&user.email)
-            .bind(&hash)
-            .bind(user.time_joined)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            Ok::<bool, sqlx::Error>(true)
+        if count >= FREE_USERS && !unlimited {
+            return Ok(false);
         }
-        .await;
-        if matches!(inserted, Ok(true)) {
-            tx.commit().await?;
-        }
-        inserted
+        sqlx::query(
+            "INSERT INTO dashboard_users (app_id, user_id, email, password_hash, time_joined) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(app_id)
+        .bind(&user.user_id)
+        .bind(&user.email)
+        .bind(&hash)
+        .bind(user.time_joined)
+        .execute(&mut *tx)
+        .await?;
+        Ok::<bool, sqlx::Error>(true)
     });
     match inserted {
         Ok(true) => Ok(Outcome::Ok(user)),
@@ -206,37 +198,29 @@ pub async fn update(
         Some(password) => Some(passwords.hash(password.to_string()).await?),
         None => None,
     };
-    let updated: sqlx::Result<()> = with_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let updated = async {
-            if let Some(email) = &new_email {
-                sqlx::query("UPDATE dashboard_users SET email = $3 WHERE app_id = $1 AND user_id = $2")
-                    .bind(app_id)
-                    .bind(&user.user_id)
-                    .bind(email)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(hash) = &hash {
-                sqlx::query("UPDATE dashboard_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")
-                    .bind(app_id)
-                    .bind(&user.user_id)
-                    .bind(hash)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("DELETE FROM dashboard_sessions WHERE app_id = $1 AND user_id = $2")
+    let updated: sqlx::Result<()> = in_write_transaction!(db, tx => async {
+        if let Some(email) = &new_email {
+            sqlx::query("UPDATE dashboard_users SET email = $3 WHERE app_id = $1 AND user_id = $2")
                 .bind(app_id)
                 .bind(&user.user_id)
+                .bind(email)
                 .execute(&mut *tx)
                 .await?;
-            Ok::<(), sqlx::Error>(())
         }
-        .await;
-        if updated.is_ok() {
-            tx.commit().await?;
+        if let Some(hash) = &hash {
+            sqlx::query("UPDATE dashboard_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(&user.user_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
         }
-        updated
+        sqlx::query("DELETE FROM dashboard_sessions WHERE app_id = $1 AND user_id = $2")
+            .bind(app_id)
+            .bind(&user.user_id)
+            .execute(&mut *tx)
+            .await?;
+        Ok::<(), sqlx::Error>(())
     });
     match updated {
         Ok(()) => Ok(find(db, app_id, &Who::UserId(user.user_id))
