@@ -8,19 +8,21 @@
 //! early so that it is in the JWKS before anything is signed with it. A key stays published
 //! until every token it signed has expired. The static key (one per app) never changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, SigningKey as RsaSigner, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
-use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    RsaKeyPair, RsaPublicKeyComponents, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256,
+    RSA_PKCS1_SHA256,
+};
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 use crate::config::Settings;
@@ -35,20 +37,34 @@ const RSA_BITS: usize = 2048;
 /// made-up key ids cannot make every request read the database.
 const MISS_RELOAD_INTERVAL_MS: i64 = 1_000;
 
-/// One signing key, parsed once.
+/// One signing key, parsed once. Signing and verifying use `ring` (its assembly big-number
+/// code verifies about ten times faster than the pure-Rust `rsa` crate, which only creates
+/// keys here, as ring cannot).
 pub struct SigningKey {
     pub key_id: String,
     dynamic: bool,
     valid_from: i64,
-    signer: RsaSigner<Sha256>,
-    verifier: VerifyingKey<Sha256>,
+    key_pair: RsaKeyPair,
+    /// PKCS#1 DER of the public half.
+    verifier: UnparsedPublicKey<Vec<u8>>,
+    /// SHA-256 of the public half: key ids are unique only within an app.
+    fingerprint: [u8; 32],
     jwk: Value,
 }
 
 impl SigningKey {
     /// The RS256 signature of `message`, base64url without padding.
     pub fn sign(&self, message: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode(self.signer.sign(message).to_bytes())
+        let mut signature = vec![0; self.key_pair.public().modulus_len()];
+        self.key_pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .expect("RS256 signing into a modulus-sized buffer");
+        URL_SAFE_NO_PAD.encode(signature)
     }
 
     /// Whether `signature` (base64url) is this key's RS256 signature of `message`.
@@ -56,35 +72,38 @@ impl SigningKey {
         let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature.trim_end_matches('=')) else {
             return false;
         };
-        Signature::try_from(bytes.as_slice())
-            .is_ok_and(|signature| self.verifier.verify(message, &signature).is_ok())
+        self.verifier.verify(message, &bytes).is_ok()
     }
 
+    /// A key from its stored PKCS#8 private half (the public half is derived from it).
     fn parse(
         key_id: String,
         dynamic: bool,
         valid_from: i64,
-        public: &str,
         private: &str,
     ) -> anyhow::Result<Self> {
-        let public = RsaPublicKey::from_public_key_der(&STANDARD.decode(public)?)
-            .context("stored public key")?;
-        let private = RsaPrivateKey::from_pkcs8_der(&STANDARD.decode(private)?)
-            .context("stored private key")?;
+        let key_pair = RsaKeyPair::from_pkcs8(&STANDARD.decode(private)?)
+            .map_err(|error| anyhow::anyhow!("stored private key of {key_id}: {error}"))?;
+        let public = key_pair.public();
+        let components = RsaPublicKeyComponents::<Vec<u8>>::from(public);
         let jwk = json!({
             "kty": "RSA",
             "kid": key_id,
-            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
-            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+            "n": URL_SAFE_NO_PAD.encode(&components.n),
+            "e": URL_SAFE_NO_PAD.encode(&components.e),
             "alg": "RS256",
             "use": "sig",
         });
+        let verifier =
+            UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public.as_ref().to_vec());
+        let fingerprint = Sha256::digest(public.as_ref()).into();
         Ok(Self {
             key_id,
             dynamic,
             valid_from,
-            signer: RsaSigner::new(private),
-            verifier: VerifyingKey::new(public),
+            key_pair,
+            verifier,
+            fingerprint,
             jwk,
         })
     }
@@ -102,6 +121,32 @@ pub struct SigningKeys {
     cache: RwLock<HashMap<String, Keys>>,
     /// Serialises reloads, with the time of each app's last reload for an unknown key id.
     reloads: Mutex<HashMap<String, i64>>,
+    verified: std::sync::Mutex<RecentlyVerified>,
+}
+
+/// Tokens whose signature was found valid lately, by SHA-256 of the key and the token.
+/// Applications verify the same access token on every request it comes with; an RSA check
+/// costs as much as the whole rest of the request, a hash look-up next to nothing. Two
+/// generations bound the memory (about a megabyte): when the newer fills up, the older goes.
+#[derive(Default)]
+struct RecentlyVerified {
+    newer: HashSet<[u8; 32]>,
+    older: HashSet<[u8; 32]>,
+}
+
+const RECENTLY_VERIFIED_PER_GENERATION: usize = 8192;
+
+impl RecentlyVerified {
+    fn contains(&self, digest: &[u8; 32]) -> bool {
+        self.newer.contains(digest) || self.older.contains(digest)
+    }
+
+    fn insert(&mut self, digest: [u8; 32]) {
+        if self.newer.len() >= RECENTLY_VERIFIED_PER_GENERATION {
+            self.older = std::mem::take(&mut self.newer);
+        }
+        self.newer.insert(digest);
+    }
 }
 
 impl SigningKeys {
@@ -112,7 +157,36 @@ impl SigningKeys {
             grace_ms: 2 * settings.access_token_validity as i64 * 1000,
             cache: RwLock::new(HashMap::new()),
             reloads: Mutex::new(HashMap::new()),
+            verified: Default::default(),
         }
+    }
+
+    /// Whether `signature` (base64url) is `key`'s RS256 signature of `signed`; a token
+    /// already found valid is not checked again.
+    pub fn check_signature(&self, key: &SigningKey, signed: &str, signature: &str) -> bool {
+        let digest: [u8; 32] = Sha256::new()
+            .chain_update(key.fingerprint)
+            .chain_update(signed)
+            .chain_update(".")
+            .chain_update(signature)
+            .finalize()
+            .into();
+        if self
+            .verified
+            .lock()
+            .expect("verified tokens lock")
+            .contains(&digest)
+        {
+            return true;
+        }
+        let valid = key.verify(signed.as_bytes(), signature);
+        if valid {
+            self.verified
+                .lock()
+                .expect("verified tokens lock")
+                .insert(digest);
+        }
+        valid
     }
 
     fn period_start(&self, now: i64) -> i64 {
@@ -272,9 +346,9 @@ impl SigningKeys {
         known: &[Arc<SigningKey>],
     ) -> anyhow::Result<Vec<Arc<SigningKey>>> {
         let oldest = now_millis() - self.period_ms - self.grace_ms;
-        let rows: Vec<(String, bool, i64, String, String)> = with_pool!(db, pool => {
+        let rows: Vec<(String, bool, i64, String)> = with_pool!(db, pool => {
             sqlx::query_as(
-                "SELECT key_id, dynamic, valid_from, public_key, private_key FROM signing_keys \
+                "SELECT key_id, dynamic, valid_from, private_key FROM signing_keys \
                  WHERE app_id = $1 AND (dynamic = FALSE OR valid_from >= $2)",
             )
             .bind(app_id)
@@ -283,14 +357,13 @@ impl SigningKeys {
             .await?
         });
         rows.into_iter()
-            .map(|(key_id, dynamic, valid_from, public, private)| {
+            .map(|(key_id, dynamic, valid_from, private)| {
                 match known
                     .iter()
                     .find(|key| key.key_id == key_id && key.valid_from == valid_from)
                 {
                     Some(key) => Ok(key.clone()),
-                    None => SigningKey::parse(key_id, dynamic, valid_from, &public, &private)
-                        .map(Arc::new),
+                    None => SigningKey::parse(key_id, dynamic, valid_from, &private).map(Arc::new),
                 }
             })
             .collect()
@@ -316,4 +389,55 @@ fn generate_key_pair() -> anyhow::Result<(String, String)> {
     let public = STANDARD.encode(private.to_public_key().to_public_key_der()?.as_bytes());
     let private = STANDARD.encode(private.to_pkcs8_der()?.as_bytes());
     Ok((public, private))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_key() -> SigningKey {
+        let (_, private) = generate_key_pair().expect("a key pair");
+        SigningKey::parse("d-1".into(), true, 0, &private).expect("a stored key parses")
+    }
+
+    #[test]
+    fn publishes_the_modulus_without_leading_zeros() {
+        let key = new_key();
+        let n = URL_SAFE_NO_PAD
+            .decode(key.jwk["n"].as_str().expect("n"))
+            .expect("base64url");
+        assert_eq!(n.len(), 256);
+        assert_ne!(n[0], 0);
+        assert_eq!(key.jwk["e"], "AQAB");
+    }
+
+    #[test]
+    fn a_remembered_signature_vouches_for_nothing_else() {
+        let keys = SigningKeys::new(&Settings::default());
+        let key = new_key();
+        let signature = key.sign(b"header.payload");
+        for _ in 0..2 {
+            assert!(keys.check_signature(&key, "header.payload", &signature));
+        }
+        assert!(!keys.check_signature(&key, "header.payloaD", &signature));
+        let other = new_key();
+        assert!(!keys.check_signature(&other, "header.payload", &signature));
+        assert!(!keys.check_signature(&key, "header.payload", "AAAA"));
+    }
+
+    #[test]
+    fn remembers_a_bounded_number_of_tokens() {
+        let mut verified = RecentlyVerified::default();
+        for index in 0..3 * RECENTLY_VERIFIED_PER_GENERATION {
+            let mut digest = [0u8; 32];
+            digest[..8].copy_from_slice(&index.to_le_bytes());
+            verified.insert(digest);
+        }
+        assert!(
+            verified.newer.len() + verified.older.len() <= 2 * RECENTLY_VERIFIED_PER_GENERATION
+        );
+        let mut latest = [0u8; 32];
+        latest[..8].copy_from_slice(&(3 * RECENTLY_VERIFIED_PER_GENERATION - 1).to_le_bytes());
+        assert!(verified.contains(&latest));
+    }
 }

@@ -3,16 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::Signer;
+use ring::rand::SystemRandom;
+use ring::signature::{KeyPair, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
+use rsa::pkcs8::EncodePrivateKey;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use sqlx::Connection;
 
 use crate::{Args, PASSWORD};
 
 pub struct Floors {
     pub rsa_signs_per_second: f64,
+    pub rsa_verifies_per_second: f64,
     pub hash_ms: f64,
     /// One hash per core at a time, as gatehouse's bcrypt pool.
     pub hashes_per_second: f64,
@@ -23,6 +24,7 @@ impl Floors {
     pub fn to_json(&self) -> Value {
         json!({
             "rsa_signs_per_second": self.rsa_signs_per_second,
+            "rsa_verifies_per_second": self.rsa_verifies_per_second,
             "hash_ms": self.hash_ms,
             "hashes_per_second": self.hashes_per_second,
             "db_round_trips_per_second": self.db_round_trips_per_second,
@@ -33,27 +35,59 @@ impl Floors {
 pub async fn measure(args: &Args) -> anyhow::Result<Floors> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let window = Duration::from_secs_f64(args.duration.min(2.0));
+    // The same RSA implementation (ring) and key size as gatehouse's access tokens.
+    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)?;
+    let key = RsaKeyPair::from_pkcs8(private.to_pkcs8_der()?.as_bytes())
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let message = b"header.payload-of-a-typical-access-token";
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        message,
+        &mut signature,
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let public = ring::signature::UnparsedPublicKey::new(
+        &RSA_PKCS1_2048_8192_SHA256,
+        key.public_key().as_ref().to_vec(),
+    );
     Ok(Floors {
-        rsa_signs_per_second: rsa_signs(cores, window),
+        rsa_signs_per_second: per_second_on_every_core(cores, window, || {
+            let mut signature = vec![0; key.public().modulus_len()];
+            key.sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .is_ok()
+        }),
+        rsa_verifies_per_second: per_second_on_every_core(cores, window, || {
+            public.verify(message, &signature).is_ok()
+        }),
         hash_ms: hash_ms(),
         hashes_per_second: cores as f64 / (hash_ms() / 1000.0),
         db_round_trips_per_second: db_round_trips(args, window).await?,
     })
 }
 
-fn rsa_signs(threads: usize, window: Duration) -> f64 {
-    let key = SigningKey::<Sha256>::new(
-        rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("an RSA key"),
-    );
+/// How many times per second `threads` threads together can do `operation` (which must
+/// succeed, so that a broken floor cannot look fast).
+fn per_second_on_every_core(
+    threads: usize,
+    window: Duration,
+    operation: impl Fn() -> bool + Sync,
+) -> f64 {
     let started = Instant::now();
     let counts: Vec<u64> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let key = &key;
+                let operation = &operation;
                 scope.spawn(move || {
                     let mut count = 0;
                     while started.elapsed() < window {
-                        let _ = key.sign(b"header.payload-of-a-typical-access-token");
+                        assert!(operation(), "a floor operation failed");
                         count += 1;
                     }
                     count

@@ -40,6 +40,10 @@ struct Args {
     /// A few seconds in all, small data: checks that every scenario runs without errors
     #[arg(long)]
     smoke: bool,
+    /// Runs only the scenarios whose names contain one of these (comma-separated), e.g. when
+    /// profiling one of them
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 const PASSWORD: &str = "bench-password-1";
@@ -80,7 +84,14 @@ fn main() -> anyhow::Result<()> {
             None,
             &target,
         )];
-        for scenario in scenarios::all(users) {
+        let chosen = scenarios::all(users).into_iter().filter(|scenario| {
+            args.only.is_empty()
+                || args
+                    .only
+                    .iter()
+                    .any(|part| scenario.name.contains(part.as_str()))
+        });
+        for scenario in chosen {
             let measured = load::run(
                 &target.address,
                 (scenario.workers)(args.concurrency),

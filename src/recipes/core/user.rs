@@ -149,46 +149,36 @@ macro_rules! insert_login_method {
     };
 }
 
-/// Loads users by their primary ids, in the order asked; ids that do not exist are skipped.
-pub async fn load_users(
-    db: &Db,
-    app_id: &str,
-    primary_ids: &[String],
-) -> Result<Vec<User>, ApiError> {
-    if primary_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let in_list = placeholders(2, primary_ids.len());
-    let methods_sql = format!(
-        "SELECT u.user_id, u.primary_user_id, u.recipe_id, u.is_primary, u.time_joined, u.email, \
-                v.user_id IS NOT NULL AS verified \
-         FROM users u \
-         LEFT JOIN emailverification_verified_emails v \
-           ON v.app_id = u.app_id AND v.user_id = u.user_id AND v.email = u.email \
-         WHERE u.app_id = $1 AND u.primary_user_id IN ({in_list}) \
-         ORDER BY u.time_joined, u.user_id"
-    );
-    let tenants_sql = format!(
-        "SELECT user_id, tenant_id FROM user_tenants WHERE app_id = $1 AND primary_user_id IN ({in_list}) \
-         ORDER BY tenant_id"
-    );
-    type MethodRow = (String, String, String, bool, i64, Option<String>, bool);
-    let (methods, tenants): (Vec<MethodRow>, Vec<(String, String)>) = with_pool!(db, pool => {
-        let mut methods = sqlx::query_as(&methods_sql).bind(app_id);
-        let mut tenants = sqlx::query_as(&tenants_sql).bind(app_id);
-        for id in primary_ids {
-            methods = methods.bind(id);
-            tenants = tenants.bind(id);
-        }
-        (methods.fetch_all(pool).await?, tenants.fetch_all(pool).await?)
-    });
+/// One row per login method and tenant: the login method, whether its email is verified,
+/// and one of its tenants (none when it belongs to no tenant). The tenant join goes through
+/// the primary-user index, which every look-up here already narrows to.
+const LOGIN_METHOD_ROWS: &str =
+    "SELECT u.user_id, u.primary_user_id, u.recipe_id, u.is_primary, u.time_joined, u.email, \
+            v.user_id IS NOT NULL AS verified, t.tenant_id \
+     FROM users u \
+     LEFT JOIN emailverification_verified_emails v \
+       ON v.app_id = u.app_id AND v.user_id = u.user_id AND v.email = u.email \
+     LEFT JOIN user_tenants t \
+       ON t.app_id = u.app_id AND t.primary_user_id = u.primary_user_id AND t.user_id = u.user_id";
+const LOGIN_METHOD_ORDER: &str = "ORDER BY u.time_joined, u.user_id, t.tenant_id";
 
-    let mut tenants_of: HashMap<String, Vec<String>> = HashMap::new();
-    for (user_id, tenant_id) in tenants {
-        tenants_of.entry(user_id).or_default().push(tenant_id);
-    }
+type LoginMethodRow = (
+    String,
+    String,
+    String,
+    bool,
+    i64,
+    Option<String>,
+    bool,
+    Option<String>,
+);
+
+/// Folds [`LOGIN_METHOD_ROWS`] (in [`LOGIN_METHOD_ORDER`]) into users by primary id.
+fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
     let mut users: HashMap<String, User> = HashMap::new();
-    for (user_id, primary_user_id, recipe_id, is_primary, time_joined, email, verified) in methods {
+    for (user_id, primary_user_id, recipe_id, is_primary, time_joined, email, verified, tenant) in
+        rows
+    {
         let user = users
             .entry(primary_user_id.clone())
             .or_insert_with(|| User {
@@ -197,34 +187,82 @@ pub async fn load_users(
                 login_methods: Vec::new(),
             });
         user.is_primary |= is_primary;
-        user.login_methods.push(LoginMethod {
-            tenant_ids: tenants_of.remove(&user_id).unwrap_or_default(),
-            recipe_user_id: user_id,
-            recipe_id,
-            time_joined,
-            email,
-            verified,
-        });
+        let same_method = user
+            .login_methods
+            .last()
+            .is_some_and(|method| method.recipe_user_id == user_id);
+        if !same_method {
+            user.login_methods.push(LoginMethod {
+                recipe_user_id: user_id,
+                recipe_id,
+                time_joined,
+                email,
+                tenant_ids: Vec::new(),
+                verified,
+            });
+        }
+        if let (Some(tenant), Some(method)) = (tenant, user.login_methods.last_mut()) {
+            method.tenant_ids.push(tenant);
+        }
     }
+    users
+}
+
+/// Loads users by their primary ids, in the order asked; ids that do not exist are skipped.
+/// One round trip, whatever the number of users.
+pub async fn load_users(
+    db: &Db,
+    app_id: &str,
+    primary_ids: &[String],
+) -> Result<Vec<User>, ApiError> {
+    if primary_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{LOGIN_METHOD_ROWS} WHERE u.app_id = $1 AND u.primary_user_id IN ({}) {LOGIN_METHOD_ORDER}",
+        placeholders(2, primary_ids.len())
+    );
+    let rows: Vec<LoginMethodRow> = with_pool!(db, pool => {
+        let mut query = sqlx::query_as(&sql).bind(app_id);
+        for id in primary_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(pool).await?
+    });
+    let mut users = fold_users(rows);
     Ok(primary_ids
         .iter()
         .filter_map(|id| users.remove(id))
         .collect())
 }
 
-/// The user that `user_id` (a primary or a recipe user id) belongs to.
+/// The user that `user_id` (a primary or a recipe user id) belongs to, in one round trip:
+/// get-user is among the hottest calls an application makes.
 pub async fn find_user(db: &Db, app_id: &str, user_id: &str) -> Result<Option<User>, ApiError> {
-    let primary: Option<String> = with_pool!(db, pool => {
+    let sql = format!(
+        "{LOGIN_METHOD_ROWS} WHERE u.app_id = $1 AND u.primary_user_id = \
+           (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2) \
+         {LOGIN_METHOD_ORDER}"
+    );
+    let rows: Vec<LoginMethodRow> = with_pool!(db, pool => {
+        sqlx::query_as(&sql).bind(app_id).bind(user_id).fetch_all(pool).await?
+    });
+    Ok(fold_users(rows).into_values().next())
+}
+
+/// The primary id of the user `user_id` (a primary or a recipe user id) belongs to.
+pub async fn primary_user_id(
+    db: &Db,
+    app_id: &str,
+    user_id: &str,
+) -> Result<Option<String>, ApiError> {
+    Ok(with_pool!(db, pool => {
         sqlx::query_scalar("SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2")
             .bind(app_id)
             .bind(user_id)
             .fetch_optional(pool)
             .await?
-    });
-    match primary {
-        Some(primary) => Ok(load_users(db, app_id, &[primary]).await?.pop()),
-        None => Ok(None),
-    }
+    }))
 }
 
 /// Records that a user was active now (sign-up, sign-in, sessions).

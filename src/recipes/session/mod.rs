@@ -21,7 +21,7 @@ use self::tokens::{
     has_protected_claim, random_id, refresh_token_hash2, AccessClaims, RefreshClaims, TokenError,
     UnverifiedToken, PROTECTED_FIELD_ERROR,
 };
-use super::core::user::{find_user, touch_last_active, MAX_USER_ID_CHARS};
+use super::core::user::{find_user, primary_user_id, touch_last_active, MAX_USER_ID_CHARS};
 use crate::db::{now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, ensure_tenant_exists, HandlerResult, Request, Routes, Scope, TenantId};
@@ -177,9 +177,10 @@ async fn create(request: Request) -> HandlerResult {
     }
     let state = &request.state;
     let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
-    let primary = find_user(&state.db, app_id, &user_id)
+    // An id gatehouse does not know (the app keeps its users elsewhere) stands for itself.
+    let primary = primary_user_id(&state.db, app_id, &user_id)
         .await?
-        .map_or_else(|| user_id.clone(), |user| user.id);
+        .unwrap_or_else(|| user_id.clone());
     let handle = match request.tenant.is_public_tenant() {
         true => uuid::Uuid::new_v4().to_string(),
         false => format!("{}_{tenant_id}", uuid::Uuid::new_v4()),
@@ -303,7 +304,7 @@ async fn verify(request: Request) -> HandlerResult {
     else {
         return try_refresh(TokenError("Key not found".into()));
     };
-    if let Err(error) = token.verify_signature(&key) {
+    if let Err(error) = token.verify_signature(&state.signing_keys, &key) {
         return try_refresh(error);
     }
     let claims = match token.claims() {
@@ -438,54 +439,28 @@ async fn refresh(request: Request) -> HandlerResult {
     };
     ensure_tenant_exists(&state.db, &tenant).await?;
 
-    let now = now_millis();
-    let use_static_key = !use_dynamic_key;
     let presented = refresh_token_hash2(&refresh_token);
-    let select = locking_select(&state.db);
-    let refresh_validity = refresh_validity_ms(state);
-    let outcome = with_pool!(&state.db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let row = locked_row(&mut tx, &select, app_id, &claims.tenant_id, &claims.session_handle).await?;
-        let outcome = match row {
-            None => RefreshOutcome::Missing,
-            Some(row) if row.expires_at < now => RefreshOutcome::Missing,
-            Some(mut row) => {
-                let is_current = row.refresh_token_hash2 == presented;
-                let is_child = claims
-                    .parent_refresh_token_hash1
-                    .as_deref()
-                    .is_some_and(|parent| token_hash(parent) == row.refresh_token_hash2);
-                if is_current || is_child {
-                    // The child of the confirmed token is used for the first time: it
-                    // becomes the confirmed token, and the session lives on.
-                    if is_child {
-                        row.refresh_token_hash2 = presented.clone();
-                        row.expires_at = now + refresh_validity;
-                    }
-                    if is_child || row.use_static_key != use_static_key {
-                        row.use_static_key = use_static_key;
-                        sqlx::query(
-                            "UPDATE sessions SET refresh_token_hash_2 = $4, expires_at = $5, use_static_key = $6 \
-                             WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3",
-                        )
-                        .bind(app_id)
-                        .bind(&claims.tenant_id)
-                        .bind(&claims.session_handle)
-                        .bind(&row.refresh_token_hash2)
-                        .bind(row.expires_at)
-                        .bind(use_static_key)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    RefreshOutcome::Rotate(row)
-                } else {
-                    RefreshOutcome::Theft(row)
-                }
+    let parent = claims.parent_refresh_token_hash1.as_deref().map(token_hash);
+    let use_static_key = !use_dynamic_key;
+    let rotation = store::Rotation {
+        tenant_id: &claims.tenant_id,
+        handle: &claims.session_handle,
+        presented: &presented,
+        parent: parent.as_deref(),
+        expires_at: now_millis() + refresh_validity_ms(state),
+        use_static_key,
+    };
+    let outcome = match store::rotate(&state.db, app_id, &rotation).await? {
+        Some(row) => RefreshOutcome::Rotate(row),
+        // A live session that accepts neither this token nor its parent has moved on
+        // past it: the token was used after its child, so it was stolen.
+        None => {
+            match store::find(&state.db, app_id, &claims.tenant_id, &claims.session_handle).await? {
+                Some(row) => RefreshOutcome::Theft(row),
+                None => RefreshOutcome::Missing,
             }
-        };
-        tx.commit().await?;
-        outcome
-    });
+        }
+    };
     match outcome {
         RefreshOutcome::Missing => unauthorised("Session missing in db or has expired"),
         RefreshOutcome::Theft(row) => http::json(&json!({

@@ -21,7 +21,7 @@ pub struct SessionRow {
     pub use_static_key: bool,
 }
 
-type Row = (
+pub type Row = (
     String,
     String,
     String,
@@ -112,6 +112,53 @@ pub async fn find(
             .bind(now_millis())
             .fetch_optional(pool)
             .await?
+    });
+    row.map(from_row).transpose()
+}
+
+/// What a refresh asks of a live session: move on to the presented refresh token.
+pub struct Rotation<'a> {
+    pub tenant_id: &'a str,
+    pub handle: &'a str,
+    /// Double hash of the refresh token presented.
+    pub presented: &'a str,
+    /// Double hash of that token's parent, when it has one.
+    pub parent: Option<&'a str>,
+    /// The session's new expiry, when the presented token becomes its current one.
+    pub expires_at: i64,
+    pub use_static_key: bool,
+}
+
+/// Rotates a live session to the presented refresh token when that token is its current
+/// one or the first use of the current one's child, in one statement (concurrent
+/// refreshes serialise on the row). The session as it is afterwards; `None` when no live
+/// session accepts the token.
+pub async fn rotate(
+    db: &Db,
+    app_id: &str,
+    rotation: &Rotation<'_>,
+) -> Result<Option<SessionRow>, ApiError> {
+    let row: Option<Row> = with_pool!(db, pool => {
+        sqlx::query_as(
+            "UPDATE sessions SET refresh_token_hash_2 = $4, use_static_key = $6, \
+               expires_at = CASE WHEN refresh_token_hash_2 = $4 THEN expires_at ELSE $5 END \
+             WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3 AND expires_at > $7 \
+               AND (refresh_token_hash_2 = $4 OR refresh_token_hash_2 = $8) \
+             RETURNING tenant_id, session_handle, user_id, \
+               COALESCE((SELECT u.primary_user_id FROM users u \
+                         WHERE u.app_id = sessions.app_id AND u.user_id = sessions.user_id), user_id), \
+               refresh_token_hash_2, session_data, jwt_user_payload, expires_at, created_at, use_static_key",
+        )
+        .bind(app_id)
+        .bind(rotation.tenant_id)
+        .bind(rotation.handle)
+        .bind(rotation.presented)
+        .bind(rotation.expires_at)
+        .bind(rotation.use_static_key)
+        .bind(now_millis())
+        .bind(rotation.parent)
+        .fetch_optional(pool)
+        .await?
     });
     row.map(from_row).transpose()
 }

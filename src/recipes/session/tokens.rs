@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::db::Db;
-use crate::signing_keys::SigningKey;
+use crate::signing_keys::{SigningKey, SigningKeys};
 use crate::token::token_hash;
 use crate::with_pool;
 
@@ -151,8 +151,8 @@ impl<'a> UnverifiedToken<'a> {
         })
     }
 
-    pub fn verify_signature(&self, key: &SigningKey) -> Result<(), TokenError> {
-        if key.verify(self.signed.as_bytes(), self.signature) {
+    pub fn verify_signature(&self, keys: &SigningKeys, key: &SigningKey) -> Result<(), TokenError> {
+        if keys.check_signature(key, self.signed, self.signature) {
             Ok(())
         } else {
             Err(jwt_error("JWT verification failed"))
