@@ -18,8 +18,23 @@ cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --quiet
 cargo build --quiet
+postgres_reachable() {
+    python3 - "$TEST_DATABASE_URL" <<'PY'
+import socket, sys, urllib.parse
+url = urllib.parse.urlparse(sys.argv[1])
+try:
+    socket.create_connection((url.hostname or "127.0.0.1", url.port or 5432), timeout=2).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+
 echo "== benchmark harness, smoke mode (checks that every scenario runs without errors)"
-cargo run --quiet -p gatehouse-bench -- --smoke --backend sqlite --binary target/debug/gatehouse --out target/bench-smoke.json
+cargo run --quiet -p gatehouse-bench -- --smoke --backend sqlite --binary target/debug/gatehouse --out target/bench-smoke-sqlite.json
+if postgres_reachable; then
+    cargo run --quiet -p gatehouse-bench -- --smoke --backend postgres --postgres "$TEST_DATABASE_URL" \
+        --binary target/debug/gatehouse --out target/bench-smoke-postgres.json
+fi
 
 echo "== SDK scenarios"
 
@@ -35,16 +50,6 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$scratch"' EXIT
 
-postgres_reachable() {
-    python3 - "$TEST_DATABASE_URL" <<'PY'
-import socket, sys, urllib.parse
-url = urllib.parse.urlparse(sys.argv[1])
-try:
-    socket.create_connection((url.hostname or "127.0.0.1", url.port or 5432), timeout=2).close()
-except OSError:
-    sys.exit(1)
-PY
-}
 
 # Starts gatehouse with the given extra environment on a free port and waits for /hello.
 start_server() {

@@ -74,59 +74,86 @@ impl Measured {
 
 /// Runs `workers` against `address` for `duration`; answers other than 200 count as errors.
 pub fn run(address: &str, workers: Vec<Box<dyn Worker>>, duration: Duration) -> Measured {
+    run_groups(address, vec![workers], duration)
+        .pop()
+        .expect("one group, one measurement")
+}
+
+/// Runs groups of workers at the same time, measuring each group on its own (a load and
+/// what it does to another load).
+pub fn run_groups(
+    address: &str,
+    groups: Vec<Vec<Box<dyn Worker>>>,
+    duration: Duration,
+) -> Vec<Measured> {
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let threads: Vec<_> = workers
+    let groups: Vec<Vec<_>> = groups
         .into_iter()
-        .map(|mut worker| {
-            let address = address.to_string();
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                let mut latencies = Vec::new();
-                let mut errors = 0u64;
-                let mut connection = Connection::open(&address);
-                let mut previous: Option<(u16, String)> = None;
-                while !stop.load(Ordering::Relaxed) {
-                    let call = worker.next(
-                        previous
-                            .as_ref()
-                            .map(|(status, body)| (*status, body.as_str())),
-                    );
-                    let sent = Instant::now();
-                    let (status, body) = match connection.send(&call) {
-                        Ok(answer) => answer,
-                        Err(_) => {
-                            connection = Connection::open(&address);
-                            (0, String::new())
-                        }
-                    };
-                    latencies.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    if status != 200 {
-                        errors += 1;
-                    }
-                    previous = Some((status, body));
-                }
-                (latencies, errors)
-            })
+        .map(|workers| {
+            workers
+                .into_iter()
+                .map(|worker| spawn_worker(address, worker, stop.clone()))
+                .collect()
         })
         .collect();
     std::thread::sleep(duration);
     stop.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for thread in threads {
-        let (mut worker_latencies, worker_errors) = thread.join().expect("a load worker");
-        latencies.append(&mut worker_latencies);
-        errors += worker_errors;
+    let mut measured = Vec::new();
+    for threads in groups {
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        for thread in threads {
+            let (mut worker_latencies, worker_errors) = thread.join().expect("a load worker");
+            latencies.append(&mut worker_latencies);
+            errors += worker_errors;
+        }
+        latencies.sort_unstable();
+        measured.push(Measured {
+            requests: latencies.len() as u64,
+            errors,
+            seconds: started.elapsed().as_secs_f64(),
+            latencies,
+        });
     }
-    let seconds = started.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    Measured {
-        requests: latencies.len() as u64,
-        errors,
-        seconds,
-        latencies,
-    }
+    measured
+}
+
+type WorkerOutcome = (Vec<u32>, u64);
+
+fn spawn_worker(
+    address: &str,
+    mut worker: Box<dyn Worker>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<WorkerOutcome> {
+    let address = address.to_string();
+    std::thread::spawn(move || {
+        let mut latencies = Vec::new();
+        let mut errors = 0u64;
+        let mut connection = Connection::open(&address);
+        let mut previous: Option<(u16, String)> = None;
+        while !stop.load(Ordering::Relaxed) {
+            let call = worker.next(
+                previous
+                    .as_ref()
+                    .map(|(status, body)| (*status, body.as_str())),
+            );
+            let sent = Instant::now();
+            let (status, body) = match connection.send(&call) {
+                Ok(answer) => answer,
+                Err(_) => {
+                    connection = Connection::open(&address);
+                    (0, String::new())
+                }
+            };
+            latencies.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+            if status != 200 {
+                errors += 1;
+            }
+            previous = Some((status, body));
+        }
+        (latencies, errors)
+    })
 }
 
 /// One keep-alive HTTP/1.1 connection.

@@ -71,19 +71,23 @@ fn main() -> anyhow::Result<()> {
     let floors = runtime.block_on(floors::measure(&args))?;
     for &users in &args.users {
         let target = runtime.block_on(Target::start(&args, users))?;
+        let cpu_before = Cpu::read(&target);
         let http_floor = load::run(
             &target.address,
             workers(args.concurrency, |_| Box::new(Fixed(Call::get("/hello")))),
             duration,
         );
-        let mut rows = vec![row(
+        let mut hello = row(
             "http floor: GET /hello",
             users,
             &args,
             &http_floor,
             None,
             &target,
-        )];
+        );
+        let cpu = cpu_before.per_request(&Cpu::read(&target), std::slice::from_ref(&http_floor));
+        hello["server_cpu_us_per_request"] = json!(cpu.server);
+        let mut rows = vec![hello];
         let chosen = scenarios::all(users).into_iter().filter(|scenario| {
             args.only.is_empty()
                 || args
@@ -92,18 +96,54 @@ fn main() -> anyhow::Result<()> {
                     .any(|part| scenario.name.contains(part.as_str()))
         });
         for scenario in chosen {
-            let measured = load::run(
-                &target.address,
-                (scenario.workers)(args.concurrency),
-                duration,
-            );
-            let floor = match scenario.floor {
-                Floor::Http => Some(("http", http_floor.rate())),
-                Floor::Signing => Some(("rsa sign", floors.rsa_signs_per_second)),
-                Floor::Hashing => Some(("hash", floors.hashes_per_second)),
-                Floor::Database => Some(("db", floors.db_round_trips_per_second)),
+            let floor_of = |floor: Floor, rows: &[Value]| match floor {
+                Floor::Http => Some(("http".to_string(), http_floor.rate())),
+                Floor::Signing => Some(("rsa sign".to_string(), floors.rsa_signs_per_second)),
+                Floor::Hashing => Some(("hash".to_string(), floors.hashes_per_second)),
+                Floor::Database => Some(("db".to_string(), floors.db_round_trips_per_second)),
+                Floor::Unloaded(name) => rows
+                    .iter()
+                    .find(|row| row["scenario"] == name)
+                    .and_then(|row| row["requests_per_second"].as_f64())
+                    .map(|rate| ("unloaded".to_string(), rate)),
             };
-            rows.push(row(scenario.name, users, &args, &measured, floor, &target));
+            let background_share = scenario
+                .background
+                .as_ref()
+                .map_or(0, |_| (args.concurrency / 4).max(1));
+            let mut groups = vec![(scenario.workers)(args.concurrency - background_share)];
+            if let Some(background) = &scenario.background {
+                groups.push((background.workers)(background_share));
+            }
+            let cpu_before = Cpu::read(&target);
+            let measured = load::run_groups(&target.address, groups, duration);
+            let cpu = cpu_before.per_request(&Cpu::read(&target), &measured);
+            let mut row = row(
+                scenario.name,
+                users,
+                &args,
+                &measured[0],
+                floor_of(scenario.floor, &rows),
+                &target,
+            );
+            if let (Some(background), Some(alongside)) = (&scenario.background, measured.get(1)) {
+                let mut background_row = self::row(
+                    background.name,
+                    users,
+                    &args,
+                    alongside,
+                    floor_of(background.floor, &rows),
+                    &target,
+                );
+                background_row["concurrency"] = json!(background_share);
+                row["concurrency"] = json!(args.concurrency - background_share);
+                rows.push(row);
+                rows.push(background_row);
+            } else {
+                row["server_cpu_us_per_request"] = json!(cpu.server);
+                row["database_cpu_us_per_request"] = json!(cpu.database);
+                rows.push(row);
+            }
         }
         let summary = target.finish(&args)?;
         print_table(users, &rows, &floors, &summary);
@@ -131,6 +171,8 @@ enum Floor {
     Signing,
     Hashing,
     Database,
+    /// The rate of the named scenario, measured earlier in the same run without other load.
+    Unloaded(&'static str),
 }
 
 fn row(
@@ -138,7 +180,7 @@ fn row(
     users: u64,
     args: &Args,
     measured: &Measured,
-    floor: Option<(&str, f64)>,
+    floor: Option<(String, f64)>,
     target: &Target,
 ) -> Value {
     json!({
@@ -150,8 +192,8 @@ fn row(
         "p99_ms": measured.percentile(99.0),
         "p999_ms": measured.percentile(99.9),
         "errors": measured.errors,
+        "ratio_to_floor": floor.as_ref().map(|(_, rate)| measured.rate() / rate),
         "floor": floor.map(|(name, _)| name),
-        "ratio_to_floor": floor.map(|(_, rate)| measured.rate() / rate),
         "peak_rss_kb": target.rss("VmHWM"),
     })
 }
@@ -159,7 +201,7 @@ fn row(
 fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Value) {
     println!("\n{users} users; floors: {}", floors.to_json());
     println!(
-        "{:<42} {:>5} {:>10} {:>8} {:>8} {:>8} {:>6} {:>16} {:>9}",
+        "{:<52} {:>5} {:>9} {:>7} {:>7} {:>7} {:>6} {:>18} {:>7} {:>8} {:>8}",
         "scenario",
         "conc",
         "req/s",
@@ -168,15 +210,18 @@ fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Va
         "p99.9",
         "errors",
         "ratio to floor",
-        "rss MB"
+        "rss MB",
+        "cpu µs/r",
+        "db µs/r"
     );
+    let micros = |value: &Value| value.as_f64().map_or("-".into(), |us| format!("{us:.0}"));
     for row in rows {
         let ratio = match (&row["floor"], row["ratio_to_floor"].as_f64()) {
             (Value::String(floor), Some(ratio)) => format!("{ratio:.2} × {floor}"),
             _ => String::from("-"),
         };
         println!(
-            "{:<42} {:>5} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>16} {:>9.1}",
+            "{:<52} {:>5} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>6} {:>18} {:>7.1} {:>8} {:>8}",
             row["scenario"].as_str().unwrap_or_default(),
             row["concurrency"],
             row["requests_per_second"].as_f64().unwrap_or_default(),
@@ -185,7 +230,9 @@ fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Va
             row["p999_ms"].as_f64().unwrap_or_default(),
             row["errors"],
             ratio,
-            row["peak_rss_kb"].as_f64().unwrap_or_default() / 1024.0
+            row["peak_rss_kb"].as_f64().unwrap_or_default() / 1024.0,
+            micros(&row["server_cpu_us_per_request"]),
+            micros(&row["database_cpu_us_per_request"]),
         );
     }
     println!("server: {summary}");
@@ -211,6 +258,7 @@ impl Worker for Fixed {
 /// A running gatehouse with seeded data.
 struct Target {
     child: Child,
+    postgres: bool,
     address: String,
     startup_ms: f64,
     idle_rss_kb: u64,
@@ -288,6 +336,7 @@ impl Target {
         seed::users(&url, users).await?;
         Ok(Target {
             child,
+            postgres: args.backend == "postgres",
             address,
             startup_ms: startup.as_secs_f64() * 1000.0,
             idle_rss_kb,
@@ -346,6 +395,74 @@ fn stop(mut child: Child) -> anyhow::Result<()> {
         .status()?;
     child.wait()?;
     Ok(())
+}
+
+/// CPU time used so far by gatehouse and by PostgreSQL's processes, in clock ticks (what
+/// /proc says; zeros where there is no /proc).
+struct Cpu {
+    server: u64,
+    database: u64,
+}
+
+/// CPU microseconds per answered request, on each side of the database connection.
+struct CpuPerRequest {
+    server: Option<f64>,
+    database: Option<f64>,
+}
+
+impl Cpu {
+    fn read(target: &Target) -> Cpu {
+        let mut database = 0;
+        if target.postgres {
+            for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                if let Some((name, ticks)) = process_ticks(&entry.path()) {
+                    if name == "postgres" {
+                        database += ticks;
+                    }
+                }
+            }
+        }
+        let server = process_ticks(std::path::Path::new(&format!(
+            "/proc/{}",
+            target.child.id()
+        )))
+        .map_or(0, |(_, ticks)| ticks);
+        Cpu { server, database }
+    }
+
+    fn per_request(&self, after: &Cpu, measured: &[load::Measured]) -> CpuPerRequest {
+        let requests: u64 = measured.iter().map(|group| group.requests).sum();
+        let micros = |before: u64, after: u64| {
+            (requests > 0 && after > before)
+                .then(|| (after - before) as f64 * 1e6 / *CLOCK_TICKS as f64 / requests as f64)
+        };
+        CpuPerRequest {
+            server: micros(self.server, after.server),
+            database: micros(self.database, after.database),
+        }
+    }
+}
+
+/// Clock ticks per second of /proc's CPU times.
+static CLOCK_TICKS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100)
+});
+
+/// The command name and user + system CPU ticks of the process at `/proc/<pid>`.
+fn process_ticks(process: &std::path::Path) -> Option<(String, u64)> {
+    let stat = std::fs::read_to_string(process.join("stat")).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1.to_string();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some((name, user + system))
 }
 
 /// A memory figure of a process from /proc, in KiB (0 where /proc is not there).

@@ -8,10 +8,21 @@ use crate::load::{Call, Worker};
 use crate::seed::{time_joined, user_id};
 use crate::{Fixed, Floor, PASSWORD};
 
+type Workers = Box<dyn Fn(usize) -> Vec<Box<dyn Worker>>>;
+
 pub struct Scenario {
     pub name: &'static str,
     pub floor: Floor,
-    pub workers: Box<dyn Fn(usize) -> Vec<Box<dyn Worker>>>,
+    pub workers: Workers,
+    /// A load run at the same time on a quarter of the connections and reported on its own
+    /// row, to see what it does to this one.
+    pub background: Option<Background>,
+}
+
+pub struct Background {
+    pub name: &'static str,
+    pub floor: Floor,
+    pub workers: Workers,
 }
 
 /// A worker that calls `make(worker, iteration)`.
@@ -28,7 +39,7 @@ impl<F: FnMut(usize, u64) -> Call + Send> Worker for Each<F> {
     }
 }
 
-fn each<F>(make: F) -> Box<dyn Fn(usize) -> Vec<Box<dyn Worker>>>
+fn each<F>(make: F) -> Workers
 where
     F: Fn(usize, u64) -> Call + Send + Clone + 'static,
 {
@@ -82,10 +93,7 @@ impl Worker for WithSession {
     }
 }
 
-fn with_session(
-    users: u64,
-    then: fn(&str, &str) -> Call,
-) -> Box<dyn Fn(usize) -> Vec<Box<dyn Worker>>> {
+fn with_session(users: u64, then: fn(&str, &str) -> Call) -> Workers {
     Box::new(move |count| {
         (0..count)
             .map(|worker| {
@@ -113,6 +121,10 @@ fn refresh(refresh_token: &str) -> Call {
     )
 }
 
+fn get_user(user: u64) -> Call {
+    Call::get(format!("/user/id?userId={}", user_id(user)))
+}
+
 fn sign_in(user: u64) -> Call {
     Call::post(
         "/recipe/signin",
@@ -128,6 +140,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "sign-up",
             floor: Floor::Hashing,
+            background: None,
             workers: each(move |worker, i| {
                 Call::post(
                     "/recipe/signup",
@@ -138,41 +151,43 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "sign-in",
             floor: Floor::Hashing,
+            background: None,
             workers: each(move |worker, i| sign_in(pick(users, worker, i))),
         },
         Scenario {
             name: "session create",
             floor: Floor::Signing,
+            background: None,
             workers: each(move |worker, i| create_session(pick(users, worker, i))),
         },
         Scenario {
             name: "session verify (no database)",
             floor: Floor::Http,
+            background: None,
             workers: with_session(users, |access, _| verify(access, false)),
         },
         Scenario {
             name: "session verify (database)",
             floor: Floor::Database,
+            background: None,
             workers: with_session(users, |access, _| verify(access, true)),
         },
         Scenario {
             name: "session refresh",
             floor: Floor::Signing,
+            background: None,
             workers: with_session(users, |_, refresh_token| refresh(refresh_token)),
         },
         Scenario {
             name: "get user by id",
             floor: Floor::Http,
-            workers: each(move |worker, i| {
-                Call::get(format!(
-                    "/user/id?userId={}",
-                    user_id(pick(users, worker, i))
-                ))
-            }),
+            background: None,
+            workers: each(move |worker, i| get_user(pick(users, worker, i))),
         },
         Scenario {
             name: "users list, first page",
             floor: Floor::Database,
+            background: None,
             workers: Box::new(|count| {
                 (0..count)
                     .map(|_| Box::new(Fixed(Call::get("/users?limit=20"))) as Box<dyn Worker>)
@@ -182,6 +197,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "users list, a page deep in the list",
             floor: Floor::Database,
+            background: None,
             workers: {
                 let path = format!(
                     "/users?limit=20&paginationToken={}",
@@ -200,6 +216,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "users count",
             floor: Floor::Database,
+            background: None,
             workers: Box::new(|count| {
                 (0..count)
                     .map(|_| Box::new(Fixed(Call::get("/users/count"))) as Box<dyn Worker>)
@@ -209,6 +226,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "search by email",
             floor: Floor::Database,
+            background: None,
             workers: each(move |worker, i| {
                 Call::get(format!("/users?email=seed{}", pick(users, worker, i)))
             }),
@@ -216,6 +234,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "user metadata read",
             floor: Floor::Database,
+            background: None,
             workers: each(move |worker, i| {
                 Call::get(format!(
                     "/recipe/user/metadata?userId={}",
@@ -226,6 +245,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "user metadata update",
             floor: Floor::Database,
+            background: None,
             workers: each(move |worker, i| {
                 Call::put(
                     "/recipe/user/metadata",
@@ -236,6 +256,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "dashboard sign-in",
             floor: Floor::Hashing,
+            background: None,
             workers: each(|_, _| {
                 Call::post(
                     "/recipe/dashboard/signin",
@@ -244,8 +265,21 @@ pub fn all(users: u64) -> Vec<Scenario> {
             }),
         },
         Scenario {
+            name: "session verify (no database), sign-ins alongside",
+            floor: Floor::Unloaded("session verify (no database)"),
+            background: Some(signing_in(users)),
+            workers: with_session(users, |access, _| verify(access, false)),
+        },
+        Scenario {
+            name: "get user by id, sign-ins alongside",
+            floor: Floor::Unloaded("get user by id"),
+            background: Some(signing_in(users)),
+            workers: each(move |worker, i| get_user(pick(users, worker, i))),
+        },
+        Scenario {
             name: "mixed (verify, refresh, get user, sign-in)",
             floor: Floor::Http,
+            background: None,
             workers: Box::new(move |count| {
                 (0..count)
                     .map(|worker| {
@@ -264,6 +298,15 @@ pub fn all(users: u64) -> Vec<Scenario> {
             }),
         },
     ]
+}
+
+/// Sign-ins enough to keep every password hashing slot busy.
+fn signing_in(users: u64) -> Background {
+    Background {
+        name: "  the sign-ins alongside",
+        floor: Floor::Hashing,
+        workers: each(move |worker, i| sign_in(pick(users, worker + 1000, i))),
+    }
 }
 
 /// Mostly verifies and refreshes, some look-ups and sign-ins: 16 verifies, 2 refreshes, 1
@@ -286,10 +329,7 @@ impl Worker for Mixed {
         let (_, refresh_token) = self.session.tokens.as_ref().expect("tokens");
         match self.iteration % 20 {
             0 | 10 => refresh(refresh_token),
-            5 => Call::get(format!(
-                "/user/id?userId={}",
-                user_id(pick(self.users, self.worker, self.iteration))
-            )),
+            5 => get_user(pick(self.users, self.worker, self.iteration)),
             15 => sign_in(pick(self.users, self.worker, self.iteration)),
             _ => call,
         }
