@@ -156,6 +156,11 @@ fn spawn_worker(
     })
 }
 
+/// Sends one call on a new connection: status and body.
+pub fn send_once(address: &str, call: &Call) -> std::io::Result<(u16, String)> {
+    Connection::open(address).send(call)
+}
+
 /// One keep-alive HTTP/1.1 connection.
 struct Connection {
     reader: BufReader<TcpStream>,

@@ -250,21 +250,6 @@ pub async fn find_user(db: &Db, app_id: &str, user_id: &str) -> Result<Option<Us
     Ok(fold_users(rows).into_values().next())
 }
 
-/// The primary id of the user `user_id` (a primary or a recipe user id) belongs to.
-pub async fn primary_user_id(
-    db: &Db,
-    app_id: &str,
-    user_id: &str,
-) -> Result<Option<String>, ApiError> {
-    Ok(with_pool!(db, pool => {
-        sqlx::query_scalar("SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2")
-            .bind(app_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?
-    }))
-}
-
 /// Records that a user was active now (sign-up, sign-in, sessions).
 pub async fn touch_last_active(db: &Db, app_id: &str, user_id: &str) -> Result<(), ApiError> {
     with_pool!(db, pool => {

@@ -21,7 +21,7 @@ use self::tokens::{
     has_protected_claim, random_id, refresh_token_hash2, AccessClaims, RefreshClaims, TokenError,
     UnverifiedToken, PROTECTED_FIELD_ERROR,
 };
-use super::core::user::{find_user, primary_user_id, touch_last_active, MAX_USER_ID_CHARS};
+use super::core::user::{find_user, touch_last_active, MAX_USER_ID_CHARS};
 use crate::db::{now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, ensure_tenant_exists, HandlerResult, Request, Routes, Scope, TenantId};
@@ -107,35 +107,54 @@ async fn sign(
     Ok(claims.sign(&key))
 }
 
-/// A new access token and refresh token pair for a session, as the answer of create and
-/// refresh, plus the double hash of the new refresh token.
-struct Issued {
-    body: Value,
-    refresh_hash2: String,
+/// A session's next refresh token, made before its access token: creating a session stores
+/// the refresh token's double hash, and the stored row says whose session it is.
+struct NewRefreshToken {
+    token: String,
+    hash2: String,
+    parent_refresh_token_hash1: Option<String>,
+    anti_csrf_token: Option<String>,
+    created: i64,
 }
 
-struct NewTokens<'a> {
-    row: &'a SessionRow,
+async fn new_refresh_token(
+    state: &AppState,
+    app_id: &str,
+    session: (&str, &str),
     parent_refresh_token_hash1: Option<String>,
     anti_csrf: bool,
-    use_static_key: bool,
-}
-
-async fn issue(state: &AppState, app_id: &str, new: NewTokens<'_>) -> Result<Issued, ApiError> {
-    let now = now_millis();
-    let row = new.row;
-    let anti_csrf_token = new.anti_csrf.then(random_id);
-    let refresh = RefreshClaims {
-        session_handle: row.handle.clone(),
-        tenant_id: row.tenant_id.clone(),
-        parent_refresh_token_hash1: new.parent_refresh_token_hash1.clone(),
+) -> Result<NewRefreshToken, ApiError> {
+    let (tenant_id, handle) = session;
+    let anti_csrf_token = anti_csrf.then(random_id);
+    let claims = RefreshClaims {
+        session_handle: handle.to_string(),
+        tenant_id: tenant_id.to_string(),
+        parent_refresh_token_hash1: parent_refresh_token_hash1.clone(),
         anti_csrf_token: anti_csrf_token.clone(),
         nonce: random_id(),
     };
-    let refresh_token = state
+    let token = state
         .refresh_token_keys
-        .seal(&state.db, app_id, &refresh)
+        .seal(&state.db, app_id, &claims)
         .await?;
+    Ok(NewRefreshToken {
+        hash2: refresh_token_hash2(&token),
+        token,
+        parent_refresh_token_hash1,
+        anti_csrf_token,
+        created: now_millis(),
+    })
+}
+
+/// The answer of create and refresh: the session, a new access token, and `refresh`.
+async fn issue(
+    state: &AppState,
+    app_id: &str,
+    row: &SessionRow,
+    refresh: NewRefreshToken,
+    use_static_key: bool,
+) -> HandlerResult {
+    let now = refresh.created;
     let access = AccessClaims {
         session_handle: row.handle.clone(),
         user_id: row.user_id.clone(),
@@ -143,25 +162,22 @@ async fn issue(state: &AppState, app_id: &str, new: NewTokens<'_>) -> Result<Iss
         tenant_id: row.tenant_id.clone(),
         expiry: to_seconds(now + access_validity_ms(state)),
         created: to_seconds(now),
-        refresh_token_hash1: token_hash(&refresh_token),
-        parent_refresh_token_hash1: new.parent_refresh_token_hash1,
-        anti_csrf_token: anti_csrf_token.clone(),
+        refresh_token_hash1: token_hash(&refresh.token),
+        parent_refresh_token_hash1: refresh.parent_refresh_token_hash1,
+        anti_csrf_token: refresh.anti_csrf_token.clone(),
         user_data: row.jwt_payload.clone(),
     };
-    let access_token = sign(state, app_id, &access, new.use_static_key).await?;
+    let access_token = sign(state, app_id, &access, use_static_key).await?;
     let mut body = json!({
         "status": "OK",
         "session": session_json(&row.handle, &row.user_id, &row.recipe_user_id, &row.jwt_payload, &row.tenant_id),
         "accessToken": access.token_json(&access_token),
-        "refreshToken": { "token": refresh_token, "expiry": now + refresh_validity_ms(state), "createdTime": now },
+        "refreshToken": { "token": refresh.token, "expiry": now + refresh_validity_ms(state), "createdTime": now },
     });
-    if let Some(anti_csrf_token) = anti_csrf_token {
+    if let Some(anti_csrf_token) = refresh.anti_csrf_token {
         body["antiCsrfToken"] = json!(anti_csrf_token);
     }
-    Ok(Issued {
-        body,
-        refresh_hash2: refresh_token_hash2(&refresh_token),
-    })
+    http::json(&body)
 }
 
 async fn create(request: Request) -> HandlerResult {
@@ -177,42 +193,29 @@ async fn create(request: Request) -> HandlerResult {
     }
     let state = &request.state;
     let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
-    // An id gatehouse does not know (the app keeps its users elsewhere) stands for itself.
-    let primary = primary_user_id(&state.db, app_id, &user_id)
-        .await?
-        .unwrap_or_else(|| user_id.clone());
     let handle = match request.tenant.is_public_tenant() {
         true => uuid::Uuid::new_v4().to_string(),
         false => format!("{}_{tenant_id}", uuid::Uuid::new_v4()),
     };
-    let now = now_millis();
+    let refresh = new_refresh_token(state, app_id, (tenant_id, &handle), None, anti_csrf).await?;
+    let now = refresh.created;
     let mut row = SessionRow {
         tenant_id: tenant_id.clone(),
         handle,
+        user_id: user_id.clone(),
         recipe_user_id: user_id,
-        user_id: primary,
-        refresh_token_hash2: String::new(),
+        refresh_token_hash2: refresh.hash2.clone(),
         session_data,
         jwt_payload,
         expires_at: now + refresh_validity_ms(state),
         created_at: now,
         use_static_key: !use_dynamic_key,
     };
-    let issued = issue(
-        state,
-        app_id,
-        NewTokens {
-            row: &row,
-            parent_refresh_token_hash1: None,
-            anti_csrf,
-            use_static_key: !use_dynamic_key,
-        },
-    )
-    .await?;
-    row.refresh_token_hash2 = issued.refresh_hash2;
-    store::insert(&state.db, app_id, &row).await?;
+    // The insert answers with the user the session belongs to (the recipe user's primary
+    // user), which the access token names.
+    row.user_id = store::insert(&state.db, app_id, &row).await?;
     touch_last_active(&state.db, app_id, &row.user_id).await?;
-    http::json(&issued.body)
+    issue(state, app_id, &row, refresh, !use_dynamic_key).await
 }
 
 /// A live session by handle; the tenant the handle names must exist.
@@ -468,19 +471,11 @@ async fn refresh(request: Request) -> HandlerResult {
             "session": { "handle": row.handle, "userId": row.user_id, "recipeUserId": row.recipe_user_id },
         })),
         RefreshOutcome::Rotate(row) => {
-            let issued = issue(
-                state,
-                app_id,
-                NewTokens {
-                    row: &row,
-                    parent_refresh_token_hash1: Some(token_hash(&refresh_token)),
-                    anti_csrf: enable_anti_csrf,
-                    use_static_key,
-                },
-            )
-            .await?;
+            let parent = Some(token_hash(&refresh_token));
+            let session = (row.tenant_id.as_str(), row.handle.as_str());
+            let next = new_refresh_token(state, app_id, session, parent, enable_anti_csrf).await?;
             touch_last_active(&state.db, app_id, &row.user_id).await?;
-            http::json(&issued.body)
+            issue(state, app_id, &row, next, use_static_key).await
         }
     }
 }

@@ -74,11 +74,15 @@ fn parse_object(text: &str) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<(), ApiError> {
-    with_pool!(db, pool => {
-        sqlx::query(
+/// Stores a new session; answers with the primary id of its user (the recipe user id
+/// itself when gatehouse does not know that user: the app keeps its users elsewhere).
+pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<String, ApiError> {
+    Ok(with_pool!(db, pool => {
+        sqlx::query_scalar(
             "INSERT INTO sessions (app_id, tenant_id, session_handle, user_id, refresh_token_hash_2, session_data, \
-             jwt_user_payload, expires_at, created_at, use_static_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             jwt_user_payload, expires_at, created_at, use_static_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             RETURNING COALESCE((SELECT u.primary_user_id FROM users u \
+                                 WHERE u.app_id = sessions.app_id AND u.user_id = sessions.user_id), user_id)",
         )
         .bind(app_id)
         .bind(&session.tenant_id)
@@ -90,10 +94,9 @@ pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<(), A
         .bind(session.expires_at)
         .bind(session.created_at)
         .bind(session.use_static_key)
-        .execute(pool)
-        .await?;
-    });
-    Ok(())
+        .fetch_one(pool)
+        .await?
+    }))
 }
 
 /// A session that has not expired.
