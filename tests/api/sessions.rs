@@ -714,3 +714,53 @@ on_both_backends!(
         assert_eq!(app.count_rows("sessions").await, 0);
     }
 );
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+on_both_backends!(
+    creating_and_refreshing_a_session_marks_the_user_active,
+    |backend| {
+        let app = TestApp::spawn(backend).await;
+        let active_since = |since: i64| {
+            let app = &app;
+            async move {
+                app.get(&format!("/users/count/active?since={since}"))
+                    .await
+                    .json()["count"]
+                    .clone()
+            }
+        };
+        let before = now_ms();
+        // A user the app keeps outside gatehouse: the session's user id stands for itself.
+        let session = create(&app, "kept-elsewhere", json!({})).await;
+        assert_eq!(active_since(before).await, 1);
+
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let after_create = now_ms();
+        assert_eq!(active_since(after_create).await, 0);
+        let refreshed = refresh(&app, &session["refreshToken"]["token"]).await;
+        assert_eq!(refreshed["status"], "OK", "{refreshed}");
+        assert_eq!(active_since(after_create).await, 1, "a refresh is activity");
+
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let after_refresh = now_ms();
+        let updated = app
+        .put(
+            "/recipe/session/data",
+            &json!({ "sessionHandle": session["session"]["handle"], "userDataInDatabase": { "a": 1 } }),
+        )
+        .await
+        .json();
+        assert_eq!(updated["status"], "OK", "{updated}");
+        assert_eq!(
+            active_since(after_refresh).await,
+            0,
+            "a payload update is not"
+        );
+    }
+);

@@ -21,7 +21,7 @@ use self::tokens::{
     has_protected_claim, random_id, refresh_token_hash2, AccessClaims, RefreshClaims, TokenError,
     UnverifiedToken, PROTECTED_FIELD_ERROR,
 };
-use super::core::user::{find_user, touch_last_active, MAX_USER_ID_CHARS};
+use super::core::user::{find_user, MAX_USER_ID_CHARS};
 use crate::db::{now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, ensure_tenant_exists, HandlerResult, Request, Routes, Scope, TenantId};
@@ -213,8 +213,8 @@ async fn create(request: Request) -> HandlerResult {
     };
     // The insert answers with the user the session belongs to (the recipe user's primary
     // user), which the access token names.
+    // Storing the session also marks its user active (a trigger: see the migrations).
     row.user_id = store::insert(&state.db, app_id, &row).await?;
-    touch_last_active(&state.db, app_id, &row.user_id).await?;
     issue(state, app_id, &row, refresh, !use_dynamic_key).await
 }
 
@@ -474,7 +474,6 @@ async fn refresh(request: Request) -> HandlerResult {
             let parent = Some(token_hash(&refresh_token));
             let session = (row.tenant_id.as_str(), row.handle.as_str());
             let next = new_refresh_token(state, app_id, session, parent, enable_anti_csrf).await?;
-            touch_last_active(&state.db, app_id, &row.user_id).await?;
             issue(state, app_id, &row, next, use_static_key).await
         }
     }
