@@ -274,19 +274,19 @@ pub fn all(users: u64) -> Vec<Scenario> {
         Scenario {
             name: "session verify (no database), sign-ins alongside",
             floor: Floor::Unloaded("session verify (no database)"),
-            background: Some(signing_in(users)),
+            background: Some(signing_in(users, "  sign-ins alongside verify")),
             workers: with_session(users, |access, _| verify(access, false)),
         },
         Scenario {
             name: "get user by id, sign-ins alongside",
             floor: Floor::Unloaded("get user by id"),
-            background: Some(signing_in(users)),
+            background: Some(signing_in(users, "  sign-ins alongside get user")),
             workers: each(move |worker, i| get_user(pick(users, worker, i))),
         },
         Scenario {
             name: "mixed: verify, refresh, get user; sign-ins alongside",
             floor: Floor::Http,
-            background: Some(signing_in(users)),
+            background: Some(signing_in(users, "  sign-ins alongside the mixed load")),
             workers: Box::new(move |count| {
                 (0..count)
                     .map(|worker| {
@@ -307,10 +307,10 @@ pub fn all(users: u64) -> Vec<Scenario> {
     ]
 }
 
-/// Sign-ins enough to keep every password hashing slot busy.
-fn signing_in(users: u64) -> Background {
+/// Sign-ins enough to keep every password hashing slot busy, reported as `name`.
+fn signing_in(users: u64, name: &'static str) -> Background {
     Background {
-        name: "  the sign-ins alongside",
+        name,
         floor: Floor::Hashing,
         workers: each(move |worker, i| sign_in(pick(users, worker + 1000, i))),
     }
