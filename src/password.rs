@@ -2,8 +2,8 @@
 //!
 //! Hashing is deliberately slow, so it never runs on the async workers: each hash or check
 //! waits for a slot of a bounded pool (sized by config, as upstream's
-//! `argon2_hashing_pool_size`) and then runs on a blocking thread. A burst of sign-ins queues
-//! there instead of stalling session and user look-ups.
+//! `argon2_hashing_pool_size`) and then runs on a blocking thread of lower priority. A burst
+//! of sign-ins queues there instead of stalling session and user look-ups.
 
 use std::sync::Arc;
 
@@ -291,14 +291,53 @@ async fn run<T: Send + 'static>(
         .acquire()
         .await
         .context("the hashing pool is closed")?;
-    tokio::task::spawn_blocking(job)
-        .await
-        .context("a hashing task failed")
+    tokio::task::spawn_blocking(|| {
+        yield_to_requests();
+        job()
+    })
+    .await
+    .context("a hashing task failed")
+}
+
+/// Hashing runs below the request threads' priority (10 nicer, on Linux per thread): when
+/// only sign-ins run, they use every core; when other requests wait for a core, those go
+/// first, so a burst of sign-ins cannot starve verification and look-ups.
+fn yield_to_requests() {
+    thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !LOWERED.get() {
+        LOWERED.set(true);
+        let lowered = rustix::process::getpriority_process(None).and_then(|niceness| {
+            rustix::process::setpriority_process(None, lowered_niceness(niceness))
+        });
+        if let Err(error) = lowered {
+            tracing::debug!(%error, "could not lower the priority of a hashing thread");
+        }
+    }
+}
+
+/// How much nicer than the process a hashing thread is (Linux allows at most 19).
+const HASHING_NICENESS: i32 = 10;
+
+fn lowered_niceness(niceness: i32) -> i32 {
+    (niceness + HASHING_NICENESS).min(19)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn hashing_runs_below_the_request_threads() {
+        let niceness = run(&Semaphore::new(1), || {
+            rustix::process::getpriority_process(None)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let requests = rustix::process::getpriority_process(None).unwrap();
+        assert_eq!(niceness, lowered_niceness(requests));
+        assert!(niceness > requests || requests == 19);
+    }
 
     fn quick(algorithm: &str) -> Passwords {
         Passwords::new(&Settings {
