@@ -50,6 +50,8 @@ pub trait Worker: Send {
 /// The outcome of one run.
 #[derive(Debug, Clone)]
 pub struct Measured {
+    /// Connections (one worker each) that made the load.
+    pub connections: usize,
     pub requests: u64,
     pub errors: u64,
     pub seconds: f64,
@@ -101,6 +103,7 @@ pub fn run_groups(
     stop.store(true, Ordering::Relaxed);
     let mut measured = Vec::new();
     for threads in groups {
+        let connections = threads.len();
         let mut latencies = Vec::new();
         let mut errors = 0;
         for thread in threads {
@@ -110,6 +113,7 @@ pub fn run_groups(
         }
         latencies.sort_unstable();
         measured.push(Measured {
+            connections,
             requests: latencies.len() as u64,
             errors,
             seconds: started.elapsed().as_secs_f64(),

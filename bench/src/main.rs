@@ -81,14 +81,7 @@ fn main() -> anyhow::Result<()> {
             workers(args.concurrency, |_| Box::new(Fixed(Call::get("/hello")))),
             duration,
         );
-        let mut hello = row(
-            "http floor: GET /hello",
-            users,
-            &args,
-            &http_floor,
-            None,
-            &target,
-        );
+        let mut hello = row("http floor: GET /hello", users, &http_floor, None, &target);
         let cpu = cpu_before.per_request(&Cpu::read(&target), std::slice::from_ref(&http_floor));
         hello["server_cpu_us_per_request"] = json!(cpu.server);
         let mut rows = vec![hello];
@@ -100,7 +93,8 @@ fn main() -> anyhow::Result<()> {
                     .any(|part| scenario.name.contains(part.as_str()))
         });
         for scenario in chosen {
-            let floor_of = |floor: Floor, rows: &[Value]| match floor {
+            let measured = run_scenario(&scenario, &target, &args, duration);
+            let floor_of = |floor: Floor| match floor {
                 Floor::Http => Some(("http".to_string(), http_floor.rate())),
                 Floor::Signing => Some(("rsa sign".to_string(), floors.rsa_signs_per_second)),
                 Floor::Hashing => Some(("hash".to_string(), floors.hashes_per_second)),
@@ -111,43 +105,22 @@ fn main() -> anyhow::Result<()> {
                     .and_then(|row| row["requests_per_second"].as_f64())
                     .map(|rate| ("unloaded".to_string(), rate)),
             };
-            let background_share = scenario
-                .background
-                .as_ref()
-                .map_or(0, |_| (args.concurrency / 4).max(1));
-            let mut groups = vec![(scenario.workers)(args.concurrency - background_share)];
-            if let Some(background) = &scenario.background {
-                groups.push((background.workers)(background_share));
-            }
-            let cpu_before = Cpu::read(&target);
-            let measured = load::run_groups(&target.address, groups, duration);
-            let cpu = cpu_before.per_request(&Cpu::read(&target), &measured);
-            let mut row = row(
-                scenario.name,
-                users,
-                &args,
-                &measured[0],
-                floor_of(scenario.floor, &rows),
-                &target,
-            );
-            if let (Some(background), Some(alongside)) = (&scenario.background, measured.get(1)) {
-                let mut background_row = self::row(
+            let mut new_rows = vec![row(scenario.name, users, &measured.main, floor_of(scenario.floor), &target)];
+            match (&scenario.background, &measured.background) {
+                (Some(background), Some(alongside)) => new_rows.push(row(
                     background.name,
                     users,
-                    &args,
                     alongside,
-                    floor_of(background.floor, &rows),
+                    floor_of(background.floor),
                     &target,
-                );
-                background_row["concurrency"] = json!(background_share);
-                row["concurrency"] = json!(args.concurrency - background_share);
-                rows.push(row);
-                rows.push(background_row);
-            } else {
-                row["server_cpu_us_per_request"] = json!(cpu.server);
-                row["database_cpu_us_per_request"] = json!(cpu.database);
-                rows.push(row);
+                )),
+                // CPU per request means something only for one kind of request at a time.
+                _ => {
+                    new_rows[0]["server_cpu_us_per_request"] = json!(measured.cpu.server);
+                    new_rows[0]["database_cpu_us_per_request"] = json!(measured.cpu.database);
+                }
             }
+            rows.append(&mut new_rows);
         }
         let summary = target.finish(&args)?;
         print_table(users, &rows, &floors, &summary);
@@ -179,10 +152,43 @@ enum Floor {
     Unloaded(&'static str),
 }
 
+/// What one scenario's run measured: its own load, the load run alongside it, and the CPU
+/// both used.
+struct ScenarioRun {
+    main: Measured,
+    background: Option<Measured>,
+    cpu: CpuPerRequest,
+}
+
+/// Runs `scenario` (with a quarter of the connections on its background load, if any).
+fn run_scenario(
+    scenario: &scenarios::Scenario,
+    target: &Target,
+    args: &Args,
+    duration: Duration,
+) -> ScenarioRun {
+    let background_share = scenario
+        .background
+        .as_ref()
+        .map_or(0, |_| (args.concurrency / 4).max(1));
+    let mut groups = vec![(scenario.workers)(args.concurrency - background_share)];
+    if let Some(background) = &scenario.background {
+        groups.push((background.workers)(background_share));
+    }
+    let cpu_before = Cpu::read(target);
+    let mut measured = load::run_groups(&target.address, groups, duration);
+    let cpu = cpu_before.per_request(&Cpu::read(target), &measured);
+    let background = (measured.len() > 1).then(|| measured.remove(1));
+    ScenarioRun {
+        main: measured.remove(0),
+        background,
+        cpu,
+    }
+}
+
 fn row(
     name: &str,
     users: u64,
-    args: &Args,
     measured: &Measured,
     floor: Option<(String, f64)>,
     target: &Target,
@@ -190,7 +196,7 @@ fn row(
     json!({
         "scenario": name,
         "users": users,
-        "concurrency": args.concurrency,
+        "concurrency": measured.connections,
         "requests_per_second": measured.rate(),
         "p50_ms": measured.percentile(50.0),
         "p99_ms": measured.percentile(99.0),
