@@ -1,4 +1,4 @@
-//! Users written straight into the database, with one precomputed password hash, so that a
+//! Users (with their metadata) written straight into the database, with one precomputed password hash, so that a
 //! million users take seconds rather than a million hash computations.
 
 use sqlx::{Connection, Executor};
@@ -14,7 +14,7 @@ pub fn time_joined(i: u64) -> i64 {
     1_600_000_000_000 + i as i64
 }
 
-const STATEMENTS: [&str; 4] = [
+const STATEMENTS: [&str; 5] = [
     "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) \
      INSERT INTO users (app_id, user_id, recipe_id, primary_user_id, is_primary, time_joined, email) \
      SELECT 'public', 'seed-' || i, 'emailpassword', 'seed-' || i, FALSE, 1600000000000 + i, 'seed' || i || '@bench.example' FROM seq",
@@ -23,6 +23,9 @@ const STATEMENTS: [&str; 4] = [
      SELECT 'public', 'public', 'seed-' || i, 'emailpassword', 'seed-' || i, 1600000000000 + i, 'seed' || i || '@bench.example', 'bench.example' FROM seq",
     "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) \
      INSERT INTO emailpassword_users (app_id, user_id, password_hash) SELECT 'public', 'seed-' || i, $2 FROM seq",
+    "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $1) \
+     INSERT INTO user_metadata (app_id, user_id, user_metadata) \
+     SELECT 'public', 'seed-' || i, '{\"plan\":\"free\",\"visits\":' || i || '}' FROM seq",
     "INSERT INTO dashboard_users (app_id, user_id, email, password_hash, time_joined) \
      SELECT 'public', '00000000-0000-4000-8000-000000000001', 'bench-admin@bench.example', $2, $1",
 ];
