@@ -55,7 +55,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 /// How long a request waits for a free connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle time after which a pooled connection is pinged before use.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(5);
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 /// How long SQLite waits on a lock held by another writer before it gives up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
