@@ -105,7 +105,13 @@ fn main() -> anyhow::Result<()> {
                     .and_then(|row| row["requests_per_second"].as_f64())
                     .map(|rate| ("unloaded".to_string(), rate)),
             };
-            let mut new_rows = vec![row(scenario.name, users, &measured.main, floor_of(scenario.floor), &target)];
+            let mut new_rows = vec![row(
+                scenario.name,
+                users,
+                &measured.main,
+                floor_of(scenario.floor),
+                &target,
+            )];
             match (&scenario.background, &measured.background) {
                 (Some(background), Some(alongside)) => new_rows.push(row(
                     background.name,

@@ -21,7 +21,7 @@ pub struct SessionRow {
     pub use_static_key: bool,
 }
 
-pub type Row = (
+type Row = (
     String,
     String,
     String,
@@ -39,6 +39,10 @@ pub type Row = (
 pub const SELECT: &str = "SELECT s.tenant_id, s.session_handle, s.user_id, COALESCE(u.primary_user_id, s.user_id), \
      s.refresh_token_hash_2, s.session_data, s.jwt_user_payload, s.expires_at, s.created_at, s.use_static_key \
      FROM sessions s LEFT JOIN users u ON u.app_id = s.app_id AND u.user_id = s.user_id";
+
+/// In the `RETURNING` of a statement that writes a session: the primary id of its user.
+const PRIMARY_USER_OF_WRITTEN_SESSION: &str = "COALESCE((SELECT u.primary_user_id FROM users u \
+     WHERE u.app_id = sessions.app_id AND u.user_id = sessions.user_id), user_id)";
 
 pub fn from_row(row: Row) -> Result<SessionRow, ApiError> {
     let (
@@ -78,12 +82,11 @@ fn parse_object(text: &str) -> Result<Map<String, Value>, ApiError> {
 /// itself when gatehouse does not know that user: the app keeps its users elsewhere).
 pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<String, ApiError> {
     Ok(with_pool!(db, pool => {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&format!(
             "INSERT INTO sessions (app_id, tenant_id, session_handle, user_id, refresh_token_hash_2, session_data, \
              jwt_user_payload, expires_at, created_at, use_static_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             RETURNING COALESCE((SELECT u.primary_user_id FROM users u \
-                                 WHERE u.app_id = sessions.app_id AND u.user_id = sessions.user_id), user_id)",
-        )
+             RETURNING {PRIMARY_USER_OF_WRITTEN_SESSION}"
+        ))
         .bind(app_id)
         .bind(&session.tenant_id)
         .bind(&session.handle)
@@ -142,16 +145,14 @@ pub async fn rotate(
     rotation: &Rotation<'_>,
 ) -> Result<Option<SessionRow>, ApiError> {
     let row: Option<Row> = with_pool!(db, pool => {
-        sqlx::query_as(
+        sqlx::query_as(&format!(
             "UPDATE sessions SET refresh_token_hash_2 = $4, use_static_key = $6, \
                expires_at = CASE WHEN refresh_token_hash_2 = $4 THEN expires_at ELSE $5 END \
              WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3 AND expires_at > $7 \
                AND (refresh_token_hash_2 = $4 OR refresh_token_hash_2 = $8) \
-             RETURNING tenant_id, session_handle, user_id, \
-               COALESCE((SELECT u.primary_user_id FROM users u \
-                         WHERE u.app_id = sessions.app_id AND u.user_id = sessions.user_id), user_id), \
-               refresh_token_hash_2, session_data, jwt_user_payload, expires_at, created_at, use_static_key",
-        )
+             RETURNING tenant_id, session_handle, user_id, {PRIMARY_USER_OF_WRITTEN_SESSION}, \
+               refresh_token_hash_2, session_data, jwt_user_payload, expires_at, created_at, use_static_key"
+        ))
         .bind(app_id)
         .bind(rotation.tenant_id)
         .bind(rotation.handle)
