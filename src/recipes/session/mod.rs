@@ -243,49 +243,6 @@ async fn information(request: Request) -> HandlerResult {
     }
 }
 
-/// The session row under the database's write lock, expired or not.
-async fn locked_row<'c, DB>(
-    tx: &mut sqlx::Transaction<'c, DB>,
-    sql: &str,
-    app_id: &str,
-    tenant_id: &str,
-    handle: &str,
-) -> Result<Option<SessionRow>, ApiError>
-where
-    DB: sqlx::Database,
-    for<'a> &'a mut DB::Connection: sqlx::Executor<'a, Database = DB>,
-    for<'a> <DB as sqlx::Database>::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
-    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        bool,
-    ): for<'r> sqlx::FromRow<'r, DB::Row>,
-{
-    let row = sqlx::query_as(sql)
-        .bind(app_id)
-        .bind(tenant_id)
-        .bind(handle)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(store::from_row).transpose()
-}
-
-fn locking_select(db: &Db) -> String {
-    format!(
-        "{} WHERE s.app_id = $1 AND s.tenant_id = $2 AND s.session_handle = $3{}",
-        store::SELECT,
-        db.for_update_of("s")
-    )
-}
-
 async fn verify(request: Request) -> HandlerResult {
     let input = request.json()?;
     let access_token = input.str("accessToken")?;
@@ -355,11 +312,11 @@ async fn verify(request: Request) -> HandlerResult {
 
     // The token was issued by a refresh whose new refresh token is not confirmed yet (its
     // first use confirms it), or its payload is out of date: issue a fresh access token.
-    let select = locking_select(&state.db);
+    let select = store::locking_select(&state.db);
     let refresh_validity = refresh_validity_ms(state);
     let outcome: Option<(SessionRow, bool)> = with_pool!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
-        match locked_row(&mut tx, &select, app_id, &claims.tenant_id, &claims.session_handle).await? {
+        match store::locked_row(&mut tx, &select, app_id, &claims.tenant_id, &claims.session_handle).await? {
             None => None,
             Some(row) => {
                 let promote = claims

@@ -102,6 +102,38 @@ pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<Strin
     }))
 }
 
+/// The session row under the database's write lock, expired or not.
+pub async fn locked_row<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    sql: &str,
+    app_id: &str,
+    tenant_id: &str,
+    handle: &str,
+) -> Result<Option<SessionRow>, ApiError>
+where
+    DB: sqlx::Database,
+    for<'a> &'a mut DB::Connection: sqlx::Executor<'a, Database = DB>,
+    for<'a> <DB as sqlx::Database>::Arguments<'a>: sqlx::IntoArguments<'a, DB>,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Row: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let row = sqlx::query_as(sql)
+        .bind(app_id)
+        .bind(tenant_id)
+        .bind(handle)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(from_row).transpose()
+}
+
+pub fn locking_select(db: &Db) -> String {
+    format!(
+        "{} WHERE s.app_id = $1 AND s.tenant_id = $2 AND s.session_handle = $3{}",
+        SELECT,
+        db.for_update_of("s")
+    )
+}
+
 /// A session that has not expired.
 pub async fn find(
     db: &Db,
