@@ -60,6 +60,9 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
+        // Upstream ends every text answer with a newline, and the SDKs copy the body into
+        // the messages applications see.
+        let body = body + "\n";
         HttpResponse::build(self.status_code())
             .content_type("text/plain; charset=utf-8")
             .body(body)

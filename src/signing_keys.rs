@@ -9,6 +9,7 @@
 //! until every token it signed has expired. The static key (one per app) never changes.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
@@ -33,10 +34,6 @@ use crate::with_pool;
 const PUBLISH_AHEAD_MS: i64 = 60_000;
 /// Upstream's key size.
 const RSA_BITS: usize = 2048;
-/// The least time between two reloads caused by an unknown key id, so that tokens with
-/// made-up key ids cannot make every request read the database.
-const MISS_RELOAD_INTERVAL_MS: i64 = 1_000;
-
 /// One signing key, parsed once. Signing and verifying use `ring` (its assembly big-number
 /// code verifies about ten times faster than the pure-Rust `rsa` crate, which only creates
 /// keys here, as ring cannot).
@@ -119,8 +116,10 @@ pub struct SigningKeys {
     grace_ms: i64,
     /// Read on every token; written only when a key is created or found.
     cache: RwLock<HashMap<String, Keys>>,
-    /// Serialises reloads, with the time of each app's last reload for an unknown key id.
-    reloads: Mutex<HashMap<String, i64>>,
+    /// Numbers reloads in the order they start.
+    reloads_started: AtomicU64,
+    /// Serialises reloads, with the number of each app's latest reload.
+    reloads: Mutex<HashMap<String, u64>>,
     verified: std::sync::Mutex<RecentlyVerified>,
 }
 
@@ -156,6 +155,7 @@ impl SigningKeys {
                 as i64,
             grace_ms: 2 * settings.access_token_validity as i64 * 1000,
             cache: RwLock::new(HashMap::new()),
+            reloads_started: AtomicU64::new(0),
             reloads: Mutex::new(HashMap::new()),
             verified: Default::default(),
         }
@@ -202,8 +202,17 @@ impl SigningKeys {
             .unwrap_or_default()
     }
 
-    async fn reload(&self, db: &Db, app_id: &str) -> anyhow::Result<Keys> {
+    /// Reads the app's keys into the cache; the caller holds `reloads`, whose entry for the
+    /// app then names this reload.
+    async fn reload(
+        &self,
+        reloads: &mut HashMap<String, u64>,
+        db: &Db,
+        app_id: &str,
+    ) -> anyhow::Result<Keys> {
+        let number = self.reloads_started.fetch_add(1, Ordering::SeqCst) + 1;
         let keys = self.load(db, app_id, &self.cached(app_id)).await?;
+        reloads.insert(app_id.to_string(), number);
         self.cache
             .write()
             .expect("key cache lock")
@@ -234,19 +243,21 @@ impl SigningKeys {
         if let Some(key) = ready(&self.cached(app_id)) {
             return Ok(key);
         }
-        let _reloading = self.reloads.lock().await;
+        let mut reloads = self.reloads.lock().await;
         if let Some(key) = ready(&self.cached(app_id)) {
             return Ok(key);
         }
         for valid_from in std::iter::once(wanted).chain(next) {
             self.ensure_key(db, app_id, dynamic, valid_from).await?;
         }
-        find(&self.reload(db, app_id).await?, wanted)
+        find(&self.reload(&mut reloads, db, app_id).await?, wanted)
             .context("the signing key was created but cannot be read back")
     }
 
-    /// The published key with this id, if any (a token signed by another process may name
-    /// a key this one has not loaded yet).
+    /// The published key with this id, if any. A token signed by another process may name a
+    /// key this one has not loaded yet, so a miss reloads the app's keys and looks again. One
+    /// reload runs at a time, and every miss waiting for it is answered by the first reload
+    /// that started after the miss: a flood of unknown key ids costs one query at a time.
     pub async fn find(
         &self,
         db: &Db,
@@ -259,16 +270,16 @@ impl SigningKeys {
                 .find(|key| key.key_id == key_id && self.is_published(key, now))
                 .cloned()
         };
+        // Read before the cache: a reload numbered above it starts after this miss.
+        let needed = self.reloads_started.load(Ordering::SeqCst) + 1;
         if let Some(key) = lookup(&self.cached(app_id)) {
             return Ok(Some(key));
         }
         let mut reloads = self.reloads.lock().await;
-        let last = reloads.entry(app_id.to_string()).or_default();
-        if now - *last < MISS_RELOAD_INTERVAL_MS {
+        if reloads.get(app_id).is_some_and(|&latest| latest >= needed) {
             return Ok(lookup(&self.cached(app_id)));
         }
-        *last = now;
-        Ok(lookup(&self.reload(db, app_id).await?))
+        Ok(lookup(&self.reload(&mut reloads, db, app_id).await?))
     }
 
     /// Every published key as a JWK (dynamic keys newest first, then the static key), and how

@@ -4,6 +4,8 @@
 //! BIGINT times and TEXT ids, and run on whichever pool is configured through [`with_pool!`].
 //! Where the dialects really differ, a query matches on [`Db`] itself.
 
+pub mod limits;
+
 use std::str::FromStr;
 use std::time::Duration;
 

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::db::limits::{check_stored_field, Unstorable};
 use crate::error::ApiError;
 
 /// A request body that parsed as a JSON object.
@@ -28,7 +29,7 @@ impl JsonInput {
     pub fn opt_str(&self, field: &str) -> Result<Option<String>, ApiError> {
         match self.0.get(field) {
             None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(Value::String(text)) => checked(field, text).map(Some),
             Some(_) => Err(invalid_field(field)),
         }
     }
@@ -92,10 +93,9 @@ impl JsonInput {
             None => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|item| {
-                    item.as_str()
-                        .map(String::from)
-                        .ok_or_else(|| invalid_field(field))
+                .map(|item| match item {
+                    Value::String(text) => checked(field, text),
+                    _ => Err(invalid_field(field)),
                 })
                 .collect::<Result<_, _>>()
                 .map(Some),
@@ -104,14 +104,18 @@ impl JsonInput {
     }
 }
 
-/// Refuses a value longer than the storage keeps (upstream fails such values with a 500).
-pub fn check_length(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
-    if value.chars().count() > max_chars {
-        return Err(ApiError::bad_request(format!(
-            "Field name '{field}' must be at most {max_chars} characters"
-        )));
+/// Every string of a request passes here on its way in: values the storage cannot keep are
+/// refused with a 400 naming the field (upstream fails them with a 500 on PostgreSQL).
+fn checked(field: &str, value: &str) -> Result<String, ApiError> {
+    match check_stored_field(field, value) {
+        Ok(()) => Ok(value.to_string()),
+        Err(Unstorable::Nul) => Err(ApiError::bad_request(format!(
+            "Field name '{field}' must not contain the NUL character"
+        ))),
+        Err(Unstorable::TooLong(max)) => Err(ApiError::bad_request(format!(
+            "Field name '{field}' must be at most {max} characters"
+        ))),
     }
-    Ok(())
 }
 
 pub fn invalid_field(field: &str) -> ApiError {
@@ -144,10 +148,11 @@ pub fn parse_long(name: &str, value: &str) -> Result<i64, ApiError> {
 pub fn query_param(query: &str, name: &str) -> Result<Option<String>, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|_| ApiError::bad_request("Invalid query string"))?;
-    Ok(pairs
+    pairs
         .into_iter()
         .find(|(key, _)| key == name)
-        .map(|(_, value)| value))
+        .map(|(_, value)| checked(name, &value))
+        .transpose()
 }
 
 #[cfg(test)]

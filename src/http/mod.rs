@@ -23,7 +23,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
-pub use input::{check_length, JsonInput};
+pub use input::JsonInput;
 pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};
 
 use crate::error::ApiError;
@@ -34,6 +34,8 @@ use crate::state::AppState;
 pub enum Scope {
     /// No API key, no `cdi-version`, any tenant (`/hello`).
     Open,
+    /// No API key, no `cdi-version`, for one tenant that must exist (the public JWKS).
+    OpenTenant,
     /// Works on one tenant, which must exist.
     Tenant,
     /// Works on one tenant that may not exist: the handler answers for a missing one
@@ -43,6 +45,12 @@ pub enum Scope {
     App,
     /// As `App`, but answers whatever `cdi-version` is sent (`/apiversion`).
     AppAnyVersion,
+}
+
+impl Scope {
+    fn is_open(self) -> bool {
+        matches!(self, Self::Open | Self::OpenTenant)
+    }
 }
 
 pub type HandlerResult = Result<HttpResponse, ApiError>;
@@ -254,11 +262,8 @@ async fn serve(
         .find(|(method, _, _)| method == http.method());
     // Upstream's order: the key, then the version, then the method.
     let open = match matched {
-        Some((_, scope, _)) => *scope == Scope::Open,
-        None => resource
-            .methods
-            .iter()
-            .all(|(_, scope, _)| *scope == Scope::Open),
+        Some((_, scope, _)) => scope.is_open(),
+        None => resource.methods.iter().all(|(_, scope, _)| scope.is_open()),
     };
     if !open {
         check_api_key(&http, &state.api_keys)?;
@@ -273,7 +278,7 @@ async fn serve(
     };
     match scope {
         Scope::Open | Scope::AnyTenant => {}
-        Scope::Tenant => tenant::ensure_exists(&state.db, &tenant).await?,
+        Scope::Tenant | Scope::OpenTenant => tenant::ensure_exists(&state.db, &tenant).await?,
         Scope::App | Scope::AppAnyVersion => {
             if !tenant.is_public_tenant() {
                 return Err(ApiError::Forbidden(

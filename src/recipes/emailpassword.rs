@@ -4,12 +4,11 @@
 use serde_json::json;
 
 use super::core::user::{
-    find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User,
-    EMAILPASSWORD, MAX_EMAIL_CHARS,
+    find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User, EMAILPASSWORD,
 };
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
-use crate::http::{self, check_length, HandlerResult, Request, Routes, Scope};
+use crate::http::{self, HandlerResult, Request, Routes, Scope};
 use crate::password::StoredHash;
 use crate::token::{random_token, token_hash};
 use crate::{in_write_transaction, insert_login_method, with_pool};
@@ -37,15 +36,9 @@ pub fn register(routes: &mut Routes) {
     );
 }
 
-fn email_field(value: &str) -> Result<String, ApiError> {
-    let email = normalise_email(value);
-    check_length("email", &email, MAX_EMAIL_CHARS)?;
-    Ok(email)
-}
-
 async fn sign_up(request: Request) -> HandlerResult {
     let input = request.json()?;
-    let email = email_field(&input.str("email")?)?;
+    let email = normalise_email(&input.str("email")?);
     let password = input.str("password")?;
     if password.is_empty() {
         return Err(ApiError::bad_request("Password cannot be an empty string"));
@@ -54,7 +47,7 @@ async fn sign_up(request: Request) -> HandlerResult {
     match create_user(&request, &email, &hash).await? {
         Some(user) => {
             let recipe_user_id = user.id.clone();
-            touch_last_active(&request.state.db, &request.tenant.app_id, &user.id).await?;
+            touch_last_active(&request.state.db, &request.tenant.app_id, &user.id).await;
             http::json(
                 &json!({ "status": "OK", "user": user.to_json(), "recipeUserId": recipe_user_id }),
             )
@@ -148,7 +141,7 @@ async fn sign_in(request: Request) -> HandlerResult {
         // Deleted between the two reads.
         return wrong();
     };
-    touch_last_active(&state.db, app_id, &user.id).await?;
+    touch_last_active(&state.db, app_id, &user.id).await;
     http::json(&json!({ "status": "OK", "user": user.to_json(), "recipeUserId": recipe_user_id }))
 }
 
@@ -205,10 +198,7 @@ async fn get_user(request: Request) -> HandlerResult {
 async fn update_user(request: Request) -> HandlerResult {
     let input = request.json()?;
     let recipe_user_id = input.str("recipeUserId")?;
-    let email = input
-        .opt_str("email")?
-        .map(|email| email_field(&email))
-        .transpose()?;
+    let email = input.opt_str("email")?.as_deref().map(normalise_email);
     let password = input.opt_str("password")?;
     if email.is_none() && password.is_none() {
         return Err(ApiError::bad_request(
@@ -278,7 +268,6 @@ async fn create_reset_token(request: Request) -> HandlerResult {
         return http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
     }
     let email = input.str("email")?;
-    check_length("email", &email, MAX_EMAIL_CHARS)?;
     let token = random_token();
     let expires_at = now_millis() + state.settings.password_reset_token_lifetime as i64;
     let stored: sqlx::Result<()> = with_pool!(&state.db, pool => {
@@ -389,7 +378,7 @@ async fn reset_password(request: Request) -> HandlerResult {
 /// replaces the hash of the email-password user that already has this email in the tenant.
 async fn import_user(request: Request) -> HandlerResult {
     let input = request.json()?;
-    let email = email_field(&input.str("email")?)?;
+    let email = normalise_email(&input.str("email")?);
     let password_hash = input.str("passwordHash")?.trim().to_string();
     let algorithm = input.opt_str("hashingAlgorithm")?;
     if password_hash.is_empty() {

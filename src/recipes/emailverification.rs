@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::core::user::{normalise_email, MAX_EMAIL_CHARS, MAX_USER_ID_CHARS};
+use super::core::user::normalise_email;
 use crate::db::{now_millis, BeginWrite};
 use crate::error::ApiError;
-use crate::http::{self, check_length, HandlerResult, JsonInput, Request, Routes, Scope};
+use crate::http::{self, HandlerResult, JsonInput, Request, Routes, Scope};
 use crate::token::{random_token, token_hash};
 use crate::with_pool;
 
@@ -38,8 +38,6 @@ pub fn register(routes: &mut Routes) {
 fn user_and_email(input: &JsonInput) -> Result<(String, String), ApiError> {
     let user_id = input.str("userId")?;
     let email = normalise_email(&input.str("email")?);
-    check_length("userId", &user_id, MAX_USER_ID_CHARS)?;
-    check_length("email", &email, MAX_EMAIL_CHARS)?;
     Ok((user_id, email))
 }
 

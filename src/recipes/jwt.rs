@@ -10,10 +10,13 @@ use crate::db::now_millis;
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
 
+/// The largest whole number a JavaScript number holds exactly; SDKs read `exp` as one.
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
 pub fn register(routes: &mut Routes) {
     routes.post("/recipe/jwt", Scope::App, create_jwt);
     routes.get("/recipe/jwt/jwks", Scope::App, jwks);
-    routes.get("/.well-known/jwks.json", Scope::Open, public_jwks);
+    routes.get("/.well-known/jwks.json", Scope::OpenTenant, public_jwks);
 }
 
 /// Signs `payload` for `validity` seconds; `iat`, `exp` and `iss` (from `jwksDomain`) are
@@ -33,18 +36,26 @@ async fn create_jwt(request: Request) -> HandlerResult {
     if !algorithm.eq_ignore_ascii_case("RS256") {
         return http::json(&json!({ "status": "UNSUPPORTED_ALGORITHM_ERROR" }));
     }
+    // The expiry must be a representable time (a JavaScript-safe number of seconds).
+    let now = now_millis();
+    let Some(expires_at) = validity
+        .checked_mul(1000)
+        .and_then(|millis| millis.checked_add(now))
+        .filter(|millis| millis / 1000 <= MAX_SAFE_INTEGER)
+    else {
+        return Err(ApiError::bad_request(format!(
+            "validity must be at most {} seconds",
+            MAX_SAFE_INTEGER - now / 1000
+        )));
+    };
     let state = &request.state;
     let key = state
         .signing_keys
         .signing_key(&state.db, &request.tenant.app_id, !use_static_key)
         .await?;
-    let now = now_millis();
     let mut claims = serde_json::Map::new();
     claims.insert("iat".into(), json!(now / 1000));
-    claims.insert(
-        "exp".into(),
-        json!((now + validity.saturating_mul(1000)) / 1000),
-    );
+    claims.insert("exp".into(), json!(expires_at / 1000));
     claims.insert("iss".into(), json!(jwks_domain));
     claims.extend(payload);
     let header = json!({ "alg": "RS256", "typ": "JWT", "kid": key.key_id });

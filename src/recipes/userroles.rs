@@ -2,10 +2,9 @@
 
 use serde_json::json;
 
-use super::core::user::MAX_USER_ID_CHARS;
 use crate::db::{BeginWrite, Db};
 use crate::error::ApiError;
-use crate::http::{self, check_length, HandlerResult, JsonInput, Request, Routes, Scope};
+use crate::http::{self, HandlerResult, JsonInput, Request, Routes, Scope};
 use crate::with_pool;
 
 pub fn register(routes: &mut Routes) {
@@ -30,14 +29,11 @@ pub fn register(routes: &mut Routes) {
     routes.on_user_removed("DELETE FROM user_roles WHERE app_id = $1 AND user_id = $2");
 }
 
-/// The longest role and permission name the storage keeps, as upstream's columns.
-const MAX_NAME_CHARS: usize = 255;
-
 fn unknown_role() -> HandlerResult {
     http::json(&json!({ "status": "UNKNOWN_ROLE_ERROR" }))
 }
 
-/// A role or permission name: trimmed, not empty, not longer than the storage keeps.
+/// A role or permission name: trimmed, not empty.
 fn name(field: &str, value: &str) -> Result<String, ApiError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -45,7 +41,6 @@ fn name(field: &str, value: &str) -> Result<String, ApiError> {
             "Field name '{field}' cannot be an empty String"
         )));
     }
-    check_length(field, trimmed, MAX_NAME_CHARS)?;
     Ok(trimmed.to_string())
 }
 
@@ -66,16 +61,10 @@ fn permissions_field(input: &JsonInput) -> Result<Option<Vec<String>>, ApiError>
                     "Field name 'permissions' cannot contain an empty string",
                 ));
             }
-            check_length("permissions", trimmed, MAX_NAME_CHARS)?;
             Ok(trimmed.to_string())
         })
         .collect::<Result<_, _>>()
         .map(Some)
-}
-
-fn user_id_field(user_id: String) -> Result<String, ApiError> {
-    check_length("userId", &user_id, MAX_USER_ID_CHARS)?;
-    Ok(user_id)
 }
 
 async fn role_exists(db: &Db, app_id: &str, role: &str) -> Result<bool, ApiError> {
@@ -213,7 +202,7 @@ async fn delete_role(request: Request) -> HandlerResult {
 
 async fn add_user_role(request: Request) -> HandlerResult {
     let input = request.json()?;
-    let user_id = user_id_field(input.str("userId")?)?;
+    let user_id = input.str("userId")?;
     let role = role_field(&input)?;
     let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
     let added = with_pool!(&request.state.db, pool => {
@@ -243,7 +232,7 @@ async fn add_user_role(request: Request) -> HandlerResult {
 
 async fn remove_user_role(request: Request) -> HandlerResult {
     let input = request.json()?;
-    let user_id = user_id_field(input.str("userId")?)?;
+    let user_id = input.str("userId")?;
     let role = role_field(&input)?;
     let db = &request.state.db;
     let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);

@@ -153,7 +153,7 @@ async fn serves_stops_on_sigterm_and_keeps_its_data() {
 
     let server = start(&env);
     assert_eq!(server.get("/hello"), (200, "Hello".into()));
-    assert_eq!(server.get("/apiversion"), (401, "Invalid API key".into()));
+    assert_eq!(server.get("/apiversion"), (401, "Invalid API key\n".into()));
     assert_eq!(server.terminate(), Some(0), "a stop signal is a clean exit");
 
     // Data written between two runs is there on the next start.

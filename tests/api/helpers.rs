@@ -315,7 +315,7 @@ impl Reply {
     pub fn assert_error(&self, status: u16, message: &str) {
         assert_eq!(
             (self.status, self.body.as_str()),
-            (status, message),
+            (status, format!("{message}\n").as_str()),
             "{self:?}"
         );
         assert!(

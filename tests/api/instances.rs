@@ -185,3 +185,40 @@ async fn key_rotation_happens_once_and_old_tokens_keep_verifying() {
         "newest first, the old one still published"
     );
 }
+
+/// A token signed with a key another instance has just created verifies at once, even right
+/// after a look-up of an unknown key id (which used to hold further reloads back a second).
+#[actix_web::test]
+async fn a_key_created_by_another_instance_is_found_on_first_use() {
+    if !postgres_available("a_key_created_by_another_instance_is_found_on_first_use").await {
+        return;
+    }
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let second = first.sibling().await;
+    let verify = |token: &Value| json!({ "accessToken": token, "doAntiCsrfCheck": false, "enableAntiCsrf": false, "checkDatabase": false });
+    let session = |dynamic: bool| json!({ "userId": "u1", "enableAntiCsrf": false, "userDataInJWT": {}, "userDataInDatabase": {}, "useDynamicSigningKey": dynamic });
+
+    // The first instance knows the dynamic key, and has just missed on a made-up key id.
+    let own = first.post("/recipe/session", &session(true)).await.json();
+    let token = own["accessToken"]["token"].as_str().unwrap();
+    let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+    use base64::Engine as _;
+    parts[0] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(r#"{"alg":"RS256","typ":"JWT","version":"5","kid":"s-unknown"}"#);
+    let forged = first
+        .post("/recipe/session/verify", &verify(&json!(parts.join("."))))
+        .await
+        .json();
+    assert_eq!(forged["status"], "TRY_REFRESH_TOKEN", "{forged}");
+
+    // The second instance creates the app's static key now; the first verifies its token.
+    let other = second.post("/recipe/session", &session(false)).await.json();
+    let verified = first
+        .post(
+            "/recipe/session/verify",
+            &verify(&other["accessToken"]["token"]),
+        )
+        .await
+        .json();
+    assert_eq!(verified["status"], "OK", "{verified}");
+}

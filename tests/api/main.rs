@@ -8,6 +8,7 @@ mod conventions;
 mod dashboard;
 mod emailpassword;
 mod emailverification;
+mod hardening;
 mod instances;
 mod passwords;
 mod sessions;

@@ -130,6 +130,10 @@ pub async fn create(
     {
         return Ok(Outcome::EmailExists);
     }
+    // Checked again under the lock below; this look-up spares a refused request the hash.
+    if !unlimited && with_pool!(db, pool => count_users(pool, app_id).await)? >= FREE_USERS {
+        return Ok(Outcome::LimitReached);
+    }
     let hash = passwords.hash(password.to_string()).await?;
     let user = DashboardUser {
         user_id: uuid::Uuid::new_v4().to_string(),
@@ -144,11 +148,7 @@ pub async fn create(
     );
     let inserted: sqlx::Result<bool> = in_write_transaction!(db, tx => async {
         sqlx::query(&lock).bind(app_id).fetch_optional(&mut *tx).await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dashboard_users WHERE app_id = $1")
-            .bind(app_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if count >= FREE_USERS && !unlimited {
+        if !unlimited && count_users(&mut *tx, app_id).await? >= FREE_USERS {
             return Ok(false);
         }
         sqlx::query(
@@ -169,6 +169,20 @@ pub async fn create(
         Err(error) if is_unique_violation(&error) => Ok(Outcome::EmailExists),
         Err(error) => Err(error.into()),
     }
+}
+
+async fn count_users<'c, E>(executor: E, app_id: &str) -> sqlx::Result<i64>
+where
+    E: sqlx::Executor<'c>,
+    i64: for<'r> sqlx::Decode<'r, E::Database> + sqlx::Type<E::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
+    (i64,): for<'r> sqlx::FromRow<'r, <E::Database as sqlx::Database>::Row>,
+{
+    sqlx::query_scalar("SELECT COUNT(*) FROM dashboard_users WHERE app_id = $1")
+        .bind(app_id)
+        .fetch_one(executor)
+        .await
 }
 
 /// Changes a user's email and/or password and ends all its dashboard sessions.

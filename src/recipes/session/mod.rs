@@ -21,7 +21,7 @@ use self::tokens::{
     has_protected_claim, random_id, refresh_token_hash2, AccessClaims, RefreshClaims, TokenError,
     UnverifiedToken, PROTECTED_FIELD_ERROR,
 };
-use super::core::user::{find_user, MAX_USER_ID_CHARS};
+use super::core::user::find_user;
 use crate::db::{now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, ensure_tenant_exists, HandlerResult, Request, Routes, Scope, TenantId};
@@ -187,7 +187,6 @@ async fn create(request: Request) -> HandlerResult {
     let jwt_payload = input.object("userDataInJWT")?;
     let session_data = input.object("userDataInDatabase")?;
     let use_dynamic_key = input.opt_bool("useDynamicSigningKey")?.unwrap_or(true);
-    http::check_length("userId", &user_id, MAX_USER_ID_CHARS)?;
     if has_protected_claim(&jwt_payload) {
         return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
     }
