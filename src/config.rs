@@ -52,6 +52,8 @@ pub struct Settings {
     /// A prefix every API path is served under (for example `/auth-core`).
     pub base_path: String,
     pub disable_telemetry: bool,
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    pub shutdown_grace_period_seconds: u64,
 
     /// Seconds.
     pub access_token_validity: u64,
@@ -102,6 +104,7 @@ impl Default for Settings {
             max_server_pool_size: 10,
             base_path: String::new(),
             disable_telemetry: false,
+            shutdown_grace_period_seconds: 30,
             access_token_validity: 3600,
             access_token_blacklisting: false,
             refresh_token_validity: 144_000.0,
@@ -319,6 +322,12 @@ impl Settings {
             return fail(
                 "bcrypt_log_rounds",
                 "'bcrypt_log_rounds' must be between 4 and 31",
+            );
+        }
+        if !(1..=3600).contains(&self.shutdown_grace_period_seconds) {
+            return fail(
+                "shutdown_grace_period_seconds",
+                "must be between 1 and 3600 seconds",
             );
         }
         if self.dashboard_signin_max_failed_attempts == 0 {

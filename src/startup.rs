@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::rt::task::JoinHandle;
@@ -17,12 +18,11 @@ use crate::state::AppState;
 
 /// The largest request body accepted; user metadata is the biggest thing clients send.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How long in-flight requests get to finish after a stop signal.
-const SHUTDOWN_GRACE_SECONDS: u64 = 30;
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
     server: Server,
+    state: Data<AppState>,
     cleanup: JoinHandle<()>,
     port: u16,
     db: Db,
@@ -53,21 +53,22 @@ impl Application {
         let state = Data::new(AppState::new(settings, db.clone(), &routes)?);
         let cleanup = crate::cleanup::spawn(state.clone());
         let routes = Data::new(Arc::new(routes));
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(app_state.clone())
                 .app_data(routes.clone())
                 .app_data(PayloadConfig::new(MAX_BODY_BYTES))
                 .default_service(web::to(http::dispatch))
         })
         .workers(workers)
         .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
         .listen(listener)?
         .run();
 
         Ok(Self {
             server,
+            state,
             cleanup,
             port: address.port(),
             db,
@@ -84,20 +85,44 @@ impl Application {
         &self.description
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish
-    /// and closes the database pool.
+    /// Serves until SIGTERM or SIGINT. Then, in this order: stops accepting connections,
+    /// waits until no request runs on any worker (up to `shutdown_grace_period_seconds`),
+    /// closes the database pool while every worker is still up, and stops the workers. When
+    /// the grace period ends first, logs the requests still running and exits the process
+    /// at once (status 1): tearing the workers down under them could not end them cleanly.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let handle = self.server.handle();
-        actix_web::rt::spawn(async move {
-            stop_signal().await;
-            tracing::info!("stop signal received; finishing in-flight requests");
-            handle.stop(true).await;
-        });
-        self.server.await?;
+        let serving = actix_web::rt::spawn(self.server);
+        stop_signal().await;
+        let in_flight = &self.state.in_flight;
+        tracing::info!(
+            in_flight = in_flight.count(),
+            "stop signal received; accepting no new connections, finishing requests in flight"
+        );
+        handle.pause().await;
+        let grace = Duration::from_secs(self.state.settings.shutdown_grace_period_seconds);
+        let cut_off = in_flight.drain(grace).await;
+        if !cut_off.is_empty() {
+            for request in &cut_off {
+                tracing::warn!(
+                    method = %request.method,
+                    path = request.path,
+                    running_ms = request.running_for.as_millis() as u64,
+                    "request cut off: still running when the shutdown grace period ended"
+                );
+            }
+            tracing::error!(
+                cut_off = cut_off.len(),
+                "stopping with requests unfinished; their transactions roll back"
+            );
+            std::process::exit(1);
+        }
         // Within the runtime, so that a clean-up query in flight is dropped cleanly.
         self.cleanup.abort();
         let _ = self.cleanup.await;
         self.db.close().await;
+        handle.stop(false).await;
+        serving.await??;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::http::Routes;
+use crate::http::{InFlight, Routes};
 use crate::password::Passwords;
 use crate::recipes::session::RefreshTokenKeys;
 use crate::signing_keys::SigningKeys;
@@ -19,6 +19,7 @@ pub struct AppState {
     pub user_removal_statements: Vec<&'static str>,
     /// What every recipe deletes once it has expired (see `Routes::on_cleanup`).
     pub cleanup_statements: Vec<&'static str>,
+    pub in_flight: InFlight,
 }
 
 impl AppState {
@@ -30,6 +31,7 @@ impl AppState {
             refresh_token_keys: RefreshTokenKeys::default(),
             user_removal_statements: routes.user_removal_statements(),
             cleanup_statements: routes.cleanup_statements(),
+            in_flight: InFlight::default(),
             settings,
             db,
         })

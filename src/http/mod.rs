@@ -7,6 +7,7 @@
 //! path is a known API and the segment is not one of a few reserved words.
 
 mod cdi;
+mod in_flight;
 mod input;
 mod tenant;
 
@@ -16,13 +17,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::http::Method;
+use actix_web::http::{ConnectionType, Method};
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
+pub use in_flight::{CutOff, InFlight};
 pub use input::JsonInput;
 pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};
 
@@ -222,10 +224,25 @@ pub async fn dispatch(
 ) -> HttpResponse {
     let started = Instant::now();
     let method = http.method().clone();
-    let response = match serve(http.clone(), body, state, &routes).await {
+    let Some(_entered) = state.in_flight.enter(&method, http.path()) else {
+        let mut refused = HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .body("Service is stopping\n");
+        refused
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+        return refused;
+    };
+    let mut response = match serve(http.clone(), body, state.clone(), &routes).await {
         Ok(response) => response,
         Err(error) => error.error_response(),
     };
+    if state.in_flight.is_stopping() {
+        // Sends the client to reconnect, to another instance, rather than reuse this one.
+        response
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
     // The query string is left out: it can carry emails and session handles.
     tracing::info!(
         method = %method,

@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::helpers::TestDatabase;
@@ -23,13 +24,14 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     gatehouse(args, env).output().expect("gatehouse runs")
 }
 
-/// A started server and the address from its start-up line.
-struct Running {
+/// A started server, the address from its start-up line and what it has logged since.
+pub struct Running {
     child: Child,
-    address: String,
+    pub address: String,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
-fn start(env: &[(&str, &str)]) -> Running {
+pub fn start(env: &[(&str, &str)]) -> Running {
     let mut child = gatehouse(&["--port", "0", "--host", "127.0.0.1"], env)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -47,12 +49,44 @@ fn start(env: &[(&str, &str)]) -> Running {
         .find(|word| word.starts_with("http://"))
         .expect("the address")
         .to_string();
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Running { child, address }
+    // Keep reading the log so the server never blocks on a full pipe.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        lines
+            .map_while(Result::ok)
+            .for_each(|line| kept.lock().unwrap().push(line))
+    });
+    Running {
+        child,
+        address,
+        log,
+    }
 }
 
 impl Running {
+    /// The log lines so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `limit` for the process to exit and returns its exit code.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child.kill().unwrap();
+        panic!("gatehouse did not exit within {limit:?}");
+    }
+
     fn get(&self, path: &str) -> (u16, String) {
         let output = Command::new("curl")
             .args([
@@ -70,20 +104,17 @@ impl Running {
         (status.parse().unwrap_or(0), body.to_string())
     }
 
-    /// Sends SIGTERM and returns the exit code.
-    fn terminate(mut self) -> Option<i32> {
+    pub fn send_sigterm(&self) {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.pid().to_string()])
             .status()
             .unwrap();
-        for _ in 0..100 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.child.kill().unwrap();
-        panic!("gatehouse did not stop within 5 seconds of SIGTERM");
+    }
+
+    /// Sends SIGTERM and returns the exit code.
+    fn terminate(mut self) -> Option<i32> {
+        self.send_sigterm();
+        self.wait_for_exit(Duration::from_secs(5))
     }
 }
 

@@ -12,6 +12,7 @@ mod hardening;
 mod instances;
 mod passwords;
 mod sessions;
+mod shutdown;
 mod usermetadata;
 mod userroles;
 mod users;
