@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::rt::task::JoinHandle;
-use actix_web::web::{self, Data, PayloadConfig};
+use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 
@@ -15,9 +15,6 @@ use crate::db::Db;
 use crate::http::{self, Routes};
 use crate::recipes;
 use crate::state::AppState;
-
-/// The largest request body accepted; user metadata is the biggest thing clients send.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
@@ -47,6 +44,8 @@ impl Application {
         // cores only costs memory; max_server_pool_size is honoured as an upper bound.
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = settings.max_server_pool_size.min(cores);
+        let connections_per_worker =
+            connection_cap(open_file_limit(), settings.postgresql_connection_pool_size) / workers;
 
         let mut routes = Routes::default();
         recipes::register(&mut routes);
@@ -58,10 +57,10 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(routes.clone())
-                .app_data(PayloadConfig::new(MAX_BODY_BYTES))
                 .default_service(web::to(http::dispatch))
         })
         .workers(workers)
+        .max_connections(connections_per_worker)
         .disable_signals()
         .listen(listener)?
         .run();
@@ -131,6 +130,39 @@ impl Application {
     pub fn spawn(self) {
         actix_web::rt::spawn(self.server);
     }
+}
+
+/// Descriptors kept free of client connections: the database pool, the SQLite files, logs.
+const RESERVED_FILES: u64 = 64;
+/// actix's own default; more connections than this per worker gain nothing.
+const MAX_CONNECTIONS_PER_WORKER: usize = 25_000;
+
+/// Raises the soft limit on open files to the hard limit (the usual soft limit, 1024, is a
+/// few hundred slow clients) and returns the limit then in force.
+fn open_file_limit() -> u64 {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if let Err(error) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!(%error, "could not raise the open-file limit");
+        }
+    }
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
+}
+
+/// How many client connections may be open at once: what the open-file limit leaves once the
+/// pool and a reserve are set aside. Past it, connections wait to be accepted instead of
+/// failing every accept (and /hello) with "too many open files".
+fn connection_cap(file_limit: u64, pool_size: u32) -> usize {
+    let reserved = RESERVED_FILES + u64::from(pool_size);
+    let available = file_limit.saturating_sub(reserved).max(16);
+    usize::try_from(available).map_or(MAX_CONNECTIONS_PER_WORKER, |cap| {
+        cap.min(MAX_CONNECTIONS_PER_WORKER)
+    })
 }
 
 async fn stop_signal() {

@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use actix_web::http::{ConnectionType, Method};
-use actix_web::web::{Bytes, Data};
+use actix_web::http::{ConnectionType, Method, StatusCode};
+use actix_web::web::{Bytes, Data, Payload};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
@@ -215,28 +215,60 @@ pub fn ok() -> HandlerResult {
     json(&serde_json::json!({ "status": "OK" }))
 }
 
+/// The largest request body accepted; user metadata is the biggest thing clients send.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a client has to send its whole body once its head has arrived (actix limits the
+/// head to 5 s). The SDKs' bodies are small and sent at once; a client slower than this only
+/// holds a connection and a file descriptor.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A plain-text answer that also closes the connection, for requests refused before routing.
+fn refuse(status: StatusCode, text: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{text}\n"));
+    response
+        .head_mut()
+        .set_connection_type(ConnectionType::Close);
+    response
+}
+
+/// Reads the whole body within the size and time limits.
+async fn read_body(payload: Payload) -> Result<Bytes, HttpResponse> {
+    match tokio::time::timeout(BODY_READ_TIMEOUT, payload.to_bytes_limited(MAX_BODY_BYTES)).await {
+        Ok(Ok(Ok(body))) => Ok(body),
+        Ok(Ok(Err(_))) => Err(refuse(StatusCode::BAD_REQUEST, "Invalid request body")),
+        Ok(Err(_)) => Err(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request body too large",
+        )),
+        Err(_) => Err(refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request body not received in time",
+        )),
+    }
+}
+
 /// The single actix service behind every path.
 pub async fn dispatch(
     http: HttpRequest,
-    body: Bytes,
+    payload: Payload,
     state: Data<AppState>,
     routes: Data<Arc<Routes>>,
 ) -> HttpResponse {
     let started = Instant::now();
     let method = http.method().clone();
-    let Some(_entered) = state.in_flight.enter(&method, http.path()) else {
-        let mut refused = HttpResponse::ServiceUnavailable()
-            .content_type("text/plain; charset=utf-8")
-            .body("Service is stopping\n");
-        refused
-            .head_mut()
-            .set_connection_type(ConnectionType::Close);
-        return refused;
+    let outcome = match read_body(payload).await {
+        Err(refused) => refused,
+        Ok(body) => match state.in_flight.enter(&method, http.path()) {
+            None => refuse(StatusCode::SERVICE_UNAVAILABLE, "Service is stopping"),
+            Some(_entered) => match serve(http.clone(), body, state.clone(), &routes).await {
+                Ok(response) => response,
+                Err(error) => error.error_response(),
+            },
+        },
     };
-    let mut response = match serve(http.clone(), body, state.clone(), &routes).await {
-        Ok(response) => response,
-        Err(error) => error.error_response(),
-    };
+    let mut response = outcome;
     if state.in_flight.is_stopping() {
         // Sends the client to reconnect, to another instance, rather than reuse this one.
         response

@@ -32,7 +32,26 @@ pub struct Running {
 }
 
 pub fn start(env: &[(&str, &str)]) -> Running {
-    let mut child = gatehouse(&["--port", "0", "--host", "127.0.0.1"], env)
+    start_command(gatehouse(&["--port", "0", "--host", "127.0.0.1"], env))
+}
+
+/// `gatehouse --port 0 --host 127.0.0.1` under a soft limit of `files` open files.
+pub fn start_with_file_limit(files: u32) -> Running {
+    let mut command = Command::new("bash");
+    command
+        .args([
+            "-c",
+            &format!("ulimit -Sn {files} && exec \"$0\" --port 0 --host 127.0.0.1"),
+        ])
+        .arg(BINARY)
+        .env_clear()
+        .env("SQLITE_PATH", ":memory:")
+        .current_dir(std::env::temp_dir());
+    start_command(command)
+}
+
+fn start_command(mut command: Command) -> Running {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -13,6 +13,7 @@ mod instances;
 mod passwords;
 mod sessions;
 mod shutdown;
+mod slow_clients;
 mod usermetadata;
 mod userroles;
 mod users;
