@@ -10,8 +10,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::Connection as _;
 use sqlx::{PgPool, SqlitePool};
 
 use crate::config::{Settings, Storage};
@@ -58,6 +59,8 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle time after which a pooled connection is pinged before use.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+/// How long start-up waits for PostgreSQL to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long SQLite waits on a lock held by another writer before it gives up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -85,11 +88,32 @@ impl Db {
             Storage::Sqlite { path } => Self::connect_sqlite(&path).await,
             Storage::Postgres => {
                 let options = postgres_options(settings)?;
+                let failed = |why: String| {
+                    anyhow::anyhow!(
+                        "could not connect to PostgreSQL at {}:{}: {why}",
+                        options.get_host(),
+                        options.get_port()
+                    )
+                };
+                // One connection first: its error says what failed, where a pool would only
+                // say that it timed out.
+                match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+                    .await
+                {
+                    Err(_) => {
+                        return Err(failed(format!(
+                            "no answer within {} s",
+                            CONNECT_TIMEOUT.as_secs()
+                        )))
+                    }
+                    Ok(Err(error)) => return Err(failed(error_text(&error))),
+                    Ok(Ok(connection)) => connection.close().await.ok().unwrap_or_default(),
+                }
                 let pool = pool_options::<sqlx::Postgres>()
                     .max_connections(settings.postgresql_connection_pool_size)
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await
-                    .context("could not connect to PostgreSQL")?;
+                    .map_err(|error| failed(error_text(&error)))?;
                 Ok(Db::Postgres(pool))
             }
         }
@@ -119,10 +143,16 @@ impl Db {
         } else {
             pool_options::<sqlx::Sqlite>().max_connections(8)
         };
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .with_context(|| format!("could not open the SQLite database {path}"))?;
+        let pool = pool_options.connect_with(options).await.map_err(|error| {
+            let mut why = error_text(&error);
+            if why.contains("unable to open database file") {
+                why += &format!(
+                    " (its directory must exist and be writable by the user gatehouse runs as, uid {})",
+                    rustix::process::getuid().as_raw()
+                );
+            }
+            anyhow::anyhow!("could not open the SQLite database {path}: {why}")
+        })?;
         Ok(Db::Sqlite(pool))
     }
 
@@ -256,6 +286,16 @@ pub fn placeholders(first: usize, count: usize) -> String {
 }
 
 /// Whether a statement failed on a unique key (a duplicate), on either backend.
+/// A driver error in one line: the database's own message rather than sqlx's wrapper around
+/// it (whose cause chain would print the same text twice).
+fn error_text(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(error) => error.message().to_string(),
+        sqlx::Error::Io(error) => error.to_string(),
+        other => other.to_string(),
+    }
+}
+
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }

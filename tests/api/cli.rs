@@ -20,7 +20,7 @@ fn gatehouse(args: &[&str], env: &[(&str, &str)]) -> Command {
     command
 }
 
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     gatehouse(args, env).output().expect("gatehouse runs")
 }
 

@@ -10,6 +10,7 @@ mod emailpassword;
 mod emailverification;
 mod hardening;
 mod instances;
+mod outages;
 mod passwords;
 mod sessions;
 mod shutdown;

@@ -1,6 +1,7 @@
 //! Liveness, version negotiation and telemetry.
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use actix_web::HttpResponse;
 use serde_json::json;
@@ -26,6 +27,8 @@ pub fn register(routes: &mut Routes) {
 /// How long a successful database check vouches for the storage, so that a busy health
 /// check or load test measures HTTP, not one database round trip per call.
 const STORAGE_CHECK_INTERVAL_MS: i64 = 1000;
+/// How long /hello waits for the storage before it answers 500.
+const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 static LAST_STORAGE_CHECK: AtomicI64 = AtomicI64::new(0);
 
 /// The root path also stands for every `/<tenant>` and `/appid-<app>/<tenant>`, so a
@@ -41,7 +44,19 @@ async fn root(request: Request) -> HandlerResult {
 async fn hello(request: Request) -> HandlerResult {
     let now = now_millis();
     if now - LAST_STORAGE_CHECK.load(Ordering::Relaxed) > STORAGE_CHECK_INTERVAL_MS {
-        with_pool!(&request.state.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;
+        let check = async {
+            with_pool!(&request.state.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
+        };
+        // A health probe needs its answer quickly, not after the pool's acquire timeout.
+        match tokio::time::timeout(HEALTH_CHECK_TIMEOUT, check).await {
+            Ok(answered) => answered?,
+            Err(_) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "the storage did not answer within {} s",
+                    HEALTH_CHECK_TIMEOUT.as_secs()
+                )))
+            }
+        }
         LAST_STORAGE_CHECK.store(now, Ordering::Relaxed);
     }
     Ok(HttpResponse::Ok()
