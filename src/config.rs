@@ -92,6 +92,10 @@ pub struct Settings {
     pub postgresql_password: Option<Secret>,
     pub postgresql_database_name: Option<String>,
     pub postgresql_connection_pool_size: u32,
+    /// libpq's `sslmode`, when the connection URI does not set one.
+    pub postgresql_sslmode: Option<String>,
+    /// libpq's `sslrootcert`, when the connection URI does not set one.
+    pub postgresql_sslrootcert: Option<String>,
 }
 
 impl Default for Settings {
@@ -129,9 +133,21 @@ impl Default for Settings {
             postgresql_password: None,
             postgresql_database_name: None,
             postgresql_connection_pool_size: 10,
+            postgresql_sslmode: None,
+            postgresql_sslrootcert: None,
         }
     }
 }
+
+/// libpq's TLS modes, which the driver understands.
+const SSL_MODES: [&str; 6] = [
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
 
 /// Where the data lives, resolved from the settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +360,14 @@ impl Settings {
         }
         if self.sqlite_path.trim().is_empty() {
             return fail("sqlite_path", "must be a file path or :memory:");
+        }
+        if let Some(mode) = &self.postgresql_sslmode {
+            if !SSL_MODES.contains(&mode.as_str()) {
+                return fail(
+                    "postgresql_sslmode",
+                    "must be one of disable, allow, prefer, require, verify-ca, verify-full",
+                );
+            }
         }
         if self.postgresql_connection_pool_size == 0 {
             return fail(

@@ -228,6 +228,20 @@ fn postgres_options(settings: &Settings) -> anyhow::Result<PgConnectOptions> {
             .unwrap_or("supertokens");
         options = options.database(database);
     }
+    let in_query = |name: &str| {
+        uri.as_ref()
+            .is_some_and(|uri| uri.query_pairs().any(|(key, _)| key == name))
+    };
+    if !in_query("sslmode") {
+        if let Some(mode) = &settings.postgresql_sslmode {
+            options = options.ssl_mode(mode.parse().context("postgresql_sslmode")?);
+        }
+    }
+    if !in_query("sslrootcert") {
+        if let Some(path) = &settings.postgresql_sslrootcert {
+            options = options.ssl_root_cert(path);
+        }
+    }
     Ok(options.application_name("gatehouse"))
 }
 

@@ -12,6 +12,7 @@ mod hardening;
 mod instances;
 mod outages;
 mod passwords;
+mod postgres_tls;
 mod sessions;
 mod shutdown;
 mod slow_clients;
