@@ -43,7 +43,8 @@ EXPOSE 3567
 # answers once the storage does. Exec form: the image needs no shell or HTTP client for it.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["gatehouse", "--config", "/etc/gatehouse/config.yaml", "healthcheck"]
-# Requests in flight get 30 s after SIGTERM; run with --stop-timeout 40 (compose:
-# stop_grace_period) so Docker does not kill gatehouse after its default 10 s.
+# Requests in flight get shutdown_grace_period_seconds (30) after SIGTERM; run with
+# --stop-timeout 40 (compose: stop_grace_period) so Docker does not kill gatehouse after
+# its default 10 s.
 ENTRYPOINT ["gatehouse", "--config", "/etc/gatehouse/config.yaml"]
 CMD ["start"]
