@@ -30,6 +30,8 @@ pub enum Command {
     Start,
     /// Apply pending migrations and exit
     Migrate,
+    /// Exit 0 if the server configured here answers GET /hello with 200 (within 3 s), 1 if not
+    Healthcheck,
     /// Manage the user management dashboard's users (same rules and limit as the API)
     #[command(subcommand)]
     DashboardUsers(DashboardUsersCommand),

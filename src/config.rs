@@ -194,17 +194,7 @@ impl Settings {
             .required(false);
         let mut builder = config::Config::builder().add_source(file.clone());
         for key in &known {
-            // The official image also knows `port` and `host` as SUPERTOKENS_PORT/_HOST.
-            let upper = key.to_uppercase();
-            let mut names = vec![upper.clone()];
-            if matches!(key.as_str(), "port" | "host") {
-                names.push(format!("SUPERTOKENS_{upper}"));
-            }
-            let value = names
-                .iter()
-                .filter_map(|name| env(name))
-                .find(|value| !value.is_empty());
-            if let Some(value) = value {
+            if let Some(value) = env_value(key, &env)? {
                 builder = builder
                     .set_override(key.as_str(), value)
                     .map_err(describe)?;
@@ -434,6 +424,51 @@ impl Settings {
         let level = log_filter_level(&self.log_level).unwrap_or("info");
         format!("{level},sqlx=warn,actix_server=warn,actix_web=warn")
     }
+}
+
+/// Secret keys that may also be given as `<KEY>_FILE`, the path of a file holding the value
+/// (how Docker and Kubernetes hand out secrets without putting them in the environment).
+const FILE_KEYS: [&str; 4] = [
+    "api_keys",
+    "firebase_password_hashing_signer_key",
+    "postgresql_connection_uri",
+    "postgresql_password",
+];
+
+/// The environment's value for `key`, if any. Errors name the variable, never the value.
+fn env_value(
+    key: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    let set = |name: &str| env(name).filter(|value| !value.is_empty());
+    let upper = key.to_uppercase();
+    let mut value = set(&upper);
+    // The official image also knows `port` and `host` as SUPERTOKENS_PORT/_HOST.
+    if value.is_none() && matches!(key, "port" | "host") {
+        value = set(&format!("SUPERTOKENS_{upper}"));
+    }
+    if !FILE_KEYS.contains(&key) {
+        return Ok(value);
+    }
+    let file_variable = format!("{upper}_FILE");
+    let Some(path) = set(&file_variable) else {
+        return Ok(value);
+    };
+    if value.is_some() {
+        return Err(ConfigError(format!(
+            "both {upper} and {file_variable} are set; set only one"
+        )));
+    }
+    let contents = std::fs::read_to_string(&path)
+        .map_err(|error| ConfigError(format!("{file_variable}: cannot read {path}: {error}")))?;
+    // Files written by editors and `echo` end in a newline that is not part of the secret.
+    let contents = contents.trim_end_matches(['\r', '\n']);
+    if contents.is_empty() {
+        // Unlike an empty variable, an empty secret file is a mistake: for `api_keys` it
+        // would silently open the API.
+        return Err(ConfigError(format!("{file_variable}: {path} is empty")));
+    }
+    Ok(Some(contents.to_string()))
 }
 
 fn log_filter_level(log_level: &str) -> Option<&'static str> {

@@ -18,7 +18,7 @@ use crate::db::{now_millis, Db};
 use crate::with_pool;
 
 /// The vendor's public key (base64 SPKI DER). Its private half never enters this repository.
-const VENDOR_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAovlavBaYunNvIezIt/9R36ijQEEvLmWZgK3MdX5mmyn4835edi6LuH1VnbJv7qh1DcDEqwF2STFCHgDJ+lg9v/aiaIG9Fy78LYhXgkH0GjMnT5GOjGEDTrNASEQUaEsyBfIHPxj+t73D4646CuCZjdZWKj0Mfx2Cs5499xjkeuzWg091lh1F8PHIjSZhOqJhG80pRvRuzVf2NSz5tT7fqR3a1cREmqso/ILvDKxXK43vAqcz/jSowe/j43vwA86NpERWvpYu6ay/WISLpFvc7nbRS/pzhKGmfeGLK5ofG0KWCnNXYQTimcu6AdNWQgFD+yxT/EM4OW5P6ytZehecpwIDAQAB";
+const VENDOR_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvKNb6Vz2iyEXwAM0WjilIOf8y9yAlk0a9NkAZsaEuXDeeKMwUYbeArGWNlP5wOAJjuqCSFeJpnGSX/q1FF7KteaATpBh6Hbr1kKEdc1PSuT15S+K5DeTWZvvMxsxe1nbpasvfqZAPM4KzyD8gv1BD9mUsuDrPRdRLD4qS0jcXxXSA08DettyFohR/U7K0M48mdT6kGGw37UMHE4P2sOqygql8kFonUnB9jxEE9DyBz06gE9pHpMt+2RgsuFmrwzP7Qix0lVY77R2XaeogyiqA04ZPhUXLNfxg01zQtPL40hdKRLLY6EuVdLk6ZBv7yBLiCMhuHpnlCuc8D2Z+lWBEwIDAQAB";
 
 /// The test suite's throwaway key, trusted only when built with the `test-licence-key`
 /// feature, which only the tests turn on.
@@ -132,4 +132,20 @@ pub async fn enabled_features(
         .await?
         .and_then(|key| verify(&key, now_millis()));
     Ok(licence.map(|licence| licence.features).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use rsa::traits::PublicKeyParts;
+
+    use super::*;
+
+    // `trusted_keys` skips a key that does not parse, so a typo would silently reject
+    // every real licence; this catches it at test time instead.
+    #[test]
+    fn the_vendor_key_is_an_rsa_2048_public_key() {
+        let der = STANDARD.decode(VENDOR_KEY).expect("base64");
+        let key = RsaPublicKey::from_public_key_der(&der).expect("an RSA SPKI public key");
+        assert_eq!(key.size() * 8, 2048);
+    }
 }

@@ -30,12 +30,25 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let command = cli.command.clone().unwrap_or(Command::Start);
+    // Before logging starts: a health check prints its one line and nothing else.
+    if let Command::Healthcheck = command {
+        return match gatehouse::healthcheck::check(&loaded.settings) {
+            Ok(line) => {
+                println!("gatehouse: {line}");
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                eprintln!("gatehouse: {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     telemetry::init(&loaded.settings);
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
 
-    let command = cli.command.clone().unwrap_or(Command::Start);
     let outcome = actix_web::rt::System::new().block_on(run(command, loaded.settings));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,6 +80,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Healthcheck => unreachable!("answered in main before the runtime starts"),
         Command::DashboardUsers(command) => {
             gatehouse::recipes::dashboard::cli::run(command, &settings).await
         }

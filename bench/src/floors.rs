@@ -1,5 +1,6 @@
 //! What this machine can do at best, measured in the same run as the scenarios: RSA-2048
-//! signatures (the cost of every access token), one password hash, and database round trips.
+//! signatures (the cost of every access token), one password hash, database round trips, and
+//! gatehouse's get-user query sent straight to the seeded database.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,8 @@ use rsa::pkcs8::EncodePrivateKey;
 use serde_json::{json, Value};
 use sqlx::Connection;
 
-use crate::{Args, PASSWORD};
+use crate::load::Measured;
+use crate::{seed, Args, PASSWORD};
 
 pub struct Floors {
     pub rsa_signs_per_second: f64,
@@ -141,4 +143,65 @@ async fn db_round_trips(args: &Args, window: Duration) -> anyhow::Result<f64> {
     }
     let _ = std::fs::remove_file(&scratch);
     Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The query behind `GET /user/id` (the very SQL, from gatehouse), run straight on the seeded
+/// database at `url` for seeded users spread as the scenario picks them: one connection per
+/// unit of concurrency, each a prepared statement (sqlx caches it per connection, as in
+/// gatehouse's pool). An answer without rows counts as an error.
+pub async fn get_user_query(
+    args: &Args,
+    url: &str,
+    users: u64,
+    window: Duration,
+) -> anyhow::Result<Measured> {
+    let sql = gatehouse::recipes::core::user::find_user_sql();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..args.concurrency {
+        let (sql, url) = (sql.clone(), url.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let next =
+                |iteration: u64| seed::user_id(crate::scenarios::pick(users, worker, iteration));
+            // The same loop on either driver's connection type (no common trait fits a
+            // query with binds on a plain connection).
+            macro_rules! run_on {
+                ($connection:expr) => {{
+                    let mut connection = $connection;
+                    let mut iteration = 0;
+                    while started.elapsed() < window {
+                        iteration += 1;
+                        let sent = Instant::now();
+                        let rows = sqlx::query(&sql)
+                            .bind("public")
+                            .bind(next(iteration))
+                            .fetch_all(&mut connection)
+                            .await?;
+                        latencies.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                        errors += u64::from(rows.is_empty());
+                    }
+                }};
+            }
+            if url.starts_with("sqlite:") {
+                run_on!(sqlx::SqliteConnection::connect(&url).await?);
+            } else {
+                run_on!(sqlx::PgConnection::connect(&url).await?);
+            }
+            Ok::<_, sqlx::Error>((latencies, errors))
+        }));
+    }
+    let mut per_connection = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (latencies, task_errors) = task.await??;
+        per_connection.push(latencies);
+        errors += task_errors;
+    }
+    Ok(Measured::new(
+        per_connection,
+        errors,
+        started.elapsed().as_secs_f64(),
+    ))
 }

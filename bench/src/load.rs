@@ -60,6 +60,20 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// A measurement made without HTTP (a floor), from each connection's latencies.
+    pub fn new(per_connection: Vec<Vec<u32>>, errors: u64, seconds: f64) -> Self {
+        let connections = per_connection.len();
+        let mut latencies: Vec<u32> = per_connection.into_iter().flatten().collect();
+        latencies.sort_unstable();
+        Self {
+            connections,
+            requests: latencies.len() as u64,
+            errors,
+            seconds,
+            latencies,
+        }
+    }
+
     pub fn rate(&self) -> f64 {
         self.requests as f64 / self.seconds
     }

@@ -47,6 +47,8 @@ struct Args {
 }
 
 const PASSWORD: &str = "bench-password-1";
+/// The row of get-user's query run straight on the database.
+const QUERY_FLOOR: &str = "db floor: get-user query, no HTTP";
 /// gatehouse's default `bcrypt_log_rounds`, for the seeded hashes and the hashing floor.
 const BCRYPT_COST: u32 = 11;
 
@@ -84,7 +86,10 @@ fn main() -> anyhow::Result<()> {
         let mut hello = row("http floor: GET /hello", users, &http_floor, None, &target);
         let cpu = cpu_before.per_request(&Cpu::read(&target), std::slice::from_ref(&http_floor));
         hello["server_cpu_us_per_request"] = json!(cpu.server);
-        let mut rows = vec![hello];
+        // What the database answers for get-user's own query, with gatehouse idle.
+        let query_floor =
+            runtime.block_on(floors::get_user_query(&args, &target.url, users, duration))?;
+        let mut rows = vec![hello, row(QUERY_FLOOR, users, &query_floor, None, &target)];
         let chosen = scenarios::all(users).into_iter().filter(|scenario| {
             args.only.is_empty()
                 || args
@@ -112,6 +117,10 @@ fn main() -> anyhow::Result<()> {
                 floor_of(scenario.floor),
                 &target,
             )];
+            if scenario.name == scenarios::GET_USER {
+                new_rows[0]["ratio_to_query_floor"] =
+                    json!(measured.main.rate() / query_floor.rate());
+            }
             match (&scenario.background, &measured.background) {
                 (Some(background), Some(alongside)) => new_rows.push(row(
                     background.name,
@@ -217,7 +226,7 @@ fn row(
 fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Value) {
     println!("\n{users} users; floors: {}", floors.to_json());
     println!(
-        "{:<52} {:>5} {:>9} {:>7} {:>7} {:>7} {:>6} {:>18} {:>7} {:>8} {:>8}",
+        "{:<52} {:>5} {:>9} {:>7} {:>7} {:>7} {:>6} {:>18} {:>14} {:>7} {:>8} {:>8}",
         "scenario",
         "conc",
         "req/s",
@@ -226,6 +235,7 @@ fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Va
         "p99.9",
         "errors",
         "ratio to floor",
+        "ratio to query",
         "rss MB",
         "cpu µs/r",
         "db µs/r"
@@ -237,7 +247,7 @@ fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Va
             _ => String::from("-"),
         };
         println!(
-            "{:<52} {:>5} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>6} {:>18} {:>7.1} {:>8} {:>8}",
+            "{:<52} {:>5} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>6} {:>18} {:>14} {:>7.1} {:>8} {:>8}",
             row["scenario"].as_str().unwrap_or_default(),
             row["concurrency"],
             row["requests_per_second"].as_f64().unwrap_or_default(),
@@ -246,6 +256,9 @@ fn print_table(users: u64, rows: &[Value], floors: &floors::Floors, summary: &Va
             row["p999_ms"].as_f64().unwrap_or_default(),
             row["errors"],
             ratio,
+            row["ratio_to_query_floor"]
+                .as_f64()
+                .map_or("-".into(), |ratio| format!("{ratio:.2}")),
             row["peak_rss_kb"].as_f64().unwrap_or_default() / 1024.0,
             micros(&row["server_cpu_us_per_request"]),
             micros(&row["database_cpu_us_per_request"]),
@@ -276,6 +289,8 @@ struct Target {
     child: Child,
     postgres: bool,
     address: String,
+    /// The seeded database, for the floors that query it directly.
+    url: String,
     startup_ms: f64,
     idle_rss_kb: u64,
     _scratch: tempfile_free::Scratch,
@@ -354,6 +369,7 @@ impl Target {
             child,
             postgres: args.backend == "postgres",
             address,
+            url,
             startup_ms: startup.as_secs_f64() * 1000.0,
             idle_rss_kb,
             _scratch: scratch,

@@ -57,7 +57,7 @@ where
 }
 
 /// A spread of seeded users, different for each worker and iteration.
-fn pick(users: u64, worker: usize, iteration: u64) -> u64 {
+pub fn pick(users: u64, worker: usize, iteration: u64) -> u64 {
     (worker as u64 * 7919 + iteration * 104_729) % users + 1
 }
 
@@ -139,6 +139,9 @@ fn sign_in(user: u64) -> Call {
     )
 }
 
+/// The scenario that also gets a ratio to its query run straight on the database.
+pub const GET_USER: &str = "get user by id";
+
 pub fn all(users: u64) -> Vec<Scenario> {
     let middle = users / 2;
     let deep_token = STANDARD.encode(format!("{};{}", user_id(middle), time_joined(middle)));
@@ -186,7 +189,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
             workers: with_session(users, |_, refresh_token| refresh(refresh_token)),
         },
         Scenario {
-            name: "get user by id",
+            name: GET_USER,
             floor: Floor::Http,
             background: None,
             workers: each(move |worker, i| get_user(pick(users, worker, i))),
@@ -279,7 +282,7 @@ pub fn all(users: u64) -> Vec<Scenario> {
         },
         Scenario {
             name: "get user by id, sign-ins alongside",
-            floor: Floor::Unloaded("get user by id"),
+            floor: Floor::Unloaded(GET_USER),
             background: Some(signing_in(users, "  sign-ins alongside get user")),
             workers: each(move |worker, i| get_user(pick(users, worker, i))),
         },

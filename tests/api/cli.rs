@@ -241,3 +241,46 @@ async fn serves_stops_on_sigterm_and_keeps_its_data() {
     );
     assert_eq!(server.terminate(), Some(0));
 }
+
+#[actix_web::test]
+async fn healthcheck_asks_the_configured_server() {
+    let database = TestDatabase::create(crate::helpers::Backend::Sqlite).await;
+    let TestDatabase::Sqlite(path) = &database else {
+        unreachable!()
+    };
+    let path = path.display().to_string();
+    let env = [("SQLITE_PATH", path.as_str()), ("BASE_PATH", "/auth-core")];
+    let server = start(&env);
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    // The same settings as `start`, here the environment's BASE_PATH plus the port flag.
+    let healthy = run(&["healthcheck", "--port", &port], &env);
+    let stdout = String::from_utf8_lossy(&healthy.stdout);
+    assert_eq!(healthy.status.code(), Some(0), "{healthy:?}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("/auth-core/hello answered 200"), "{stdout}");
+
+    let no_base_path = run(
+        &["healthcheck", "--port", &port, "--host", "0.0.0.0"],
+        &[("SQLITE_PATH", &path)],
+    );
+    assert_eq!(no_base_path.status.code(), Some(1), "{no_base_path:?}");
+    let stderr = String::from_utf8_lossy(&no_base_path.stderr);
+    assert!(
+        stderr.contains("127.0.0.1") && stderr.contains("answered 404"),
+        "{stderr}"
+    );
+    assert_eq!(server.terminate(), Some(0));
+
+    // Nothing listens on a port just released.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port().to_string();
+    drop(free);
+    let down = run(
+        &["healthcheck", "--port", &port, "--host", "127.0.0.1"],
+        &env,
+    );
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("failed"), "{stderr}");
+}

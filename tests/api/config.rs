@@ -187,6 +187,84 @@ fn secrets_stay_out_of_errors_and_debug_output() {
 }
 
 #[test]
+fn secrets_can_come_from_files() {
+    let keys = ConfigFile::new("abcdefghijklmnopqrstuvwxyz,ABCDEFGHIJKLMNOPQRSTUVWXYZ\n");
+    let password = ConfigFile::new("sekrit-pass\r\n");
+    let uri = ConfigFile::new("postgresql://u:sekrit-pass@db.internal/gatehouse");
+    let settings = load(
+        "api_keys: from-the-file-that-loses-to-the-environment",
+        &[
+            ("API_KEYS_FILE", keys.0.to_str().unwrap()),
+            ("POSTGRESQL_PASSWORD_FILE", password.0.to_str().unwrap()),
+            ("POSTGRESQL_CONNECTION_URI_FILE", uri.0.to_str().unwrap()),
+        ],
+    )
+    .unwrap()
+    .settings;
+    assert_eq!(
+        settings.api_key_list(),
+        ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    );
+    assert_eq!(
+        settings.postgresql_password.unwrap().expose(),
+        "sekrit-pass",
+        "the trailing newline is not part of the secret"
+    );
+    assert_eq!(
+        settings.postgresql_connection_uri.unwrap().expose(),
+        "postgresql://u:sekrit-pass@db.internal/gatehouse"
+    );
+}
+
+#[test]
+fn secret_files_that_cannot_be_used_are_refused_by_variable_name() {
+    let password = ConfigFile::new("sekrit-pass\n");
+    let path = password.0.to_str().unwrap();
+    let both = error(
+        "",
+        &[
+            ("POSTGRESQL_PASSWORD", "sekrit-pass"),
+            ("POSTGRESQL_PASSWORD_FILE", path),
+        ],
+    );
+    assert!(
+        both.contains("both POSTGRESQL_PASSWORD and POSTGRESQL_PASSWORD_FILE are set"),
+        "{both}"
+    );
+
+    let missing = error("", &[("API_KEYS_FILE", "/nonexistent/gatehouse-api-keys")]);
+    assert!(
+        missing.contains("API_KEYS_FILE: cannot read /nonexistent/gatehouse-api-keys"),
+        "{missing}"
+    );
+
+    let empty = ConfigFile::new("\n");
+    let message = error("", &[("API_KEYS_FILE", empty.0.to_str().unwrap())]);
+    assert!(
+        message.contains("API_KEYS_FILE") && message.contains("is empty"),
+        "{message}"
+    );
+
+    let bad_uri = ConfigFile::new("postgresql://u:sekrit-pass@[bad/db\n");
+    let invalid = error(
+        "",
+        &[(
+            "POSTGRESQL_CONNECTION_URI_FILE",
+            bad_uri.0.to_str().unwrap(),
+        )],
+    );
+    assert!(
+        invalid.contains("config key `postgresql_connection_uri`"),
+        "{invalid}"
+    );
+
+    for message in [both, missing, message, invalid] {
+        assert!(!message.contains("sekrit-pass"), "{message}");
+        assert_eq!(message.lines().count(), 1, "one line: {message}");
+    }
+}
+
+#[test]
 fn postgresql_keys_switch_the_storage() {
     for key in [
         "POSTGRESQL_CONNECTION_URI",

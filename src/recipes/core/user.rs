@@ -231,14 +231,20 @@ pub async fn load_users(
         .collect())
 }
 
-/// The user that `user_id` (a primary or a recipe user id) belongs to, in one round trip:
-/// get-user is among the hottest calls an application makes.
-pub async fn find_user(db: &Db, app_id: &str, user_id: &str) -> Result<Option<User>, ApiError> {
-    let sql = format!(
+/// [`find_user`]'s query, binding the app id and the user id; public so that the benchmark
+/// measures the very query as its floor.
+pub fn find_user_sql() -> String {
+    format!(
         "{LOGIN_METHOD_ROWS} WHERE u.app_id = $1 AND u.primary_user_id = \
            (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2) \
          {LOGIN_METHOD_ORDER}"
-    );
+    )
+}
+
+/// The user that `user_id` (a primary or a recipe user id) belongs to, in one round trip:
+/// get-user is among the hottest calls an application makes.
+pub async fn find_user(db: &Db, app_id: &str, user_id: &str) -> Result<Option<User>, ApiError> {
+    let sql = find_user_sql();
     let rows: Vec<LoginMethodRow> = with_pool!(db, pool => {
         sqlx::query_as(&sql).bind(app_id).bind(user_id).fetch_all(pool).await?
     });
