@@ -8,6 +8,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod http;
 pub mod licence;
+pub mod metrics;
 pub mod password;
 pub mod recipes;
 pub mod signing_keys;

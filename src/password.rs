@@ -16,6 +16,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use prometheus_client::metrics::gauge::Gauge;
 use subtle::ConstantTimeEq;
 use tokio::sync::{OnceCell, Semaphore};
 
@@ -39,6 +40,31 @@ pub struct Passwords {
     /// A hash of a throwaway password with the current settings, checked when there is no
     /// user, so that an unknown email costs what a wrong password costs.
     decoy: OnceCell<String>,
+    load: HashingLoad,
+}
+
+/// Counts one job on a gauge until dropped, so that a request given up while it waits
+/// (the client went away) is counted down too.
+struct Counted<'a>(&'a Gauge);
+
+impl<'a> Counted<'a> {
+    fn new(gauge: &'a Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// Gauges of the hashing pool: jobs running, and jobs waiting for a place.
+#[derive(Default)]
+struct HashingLoad {
+    busy: Gauge,
+    queued: Gauge,
 }
 
 /// Upstream's hash length for argon2 (bytes).
@@ -68,7 +94,16 @@ impl Passwords {
             firebase_slots: Arc::new(Semaphore::new(settings.firebase_password_hashing_pool_size)),
             firebase_signer_key: settings.firebase_password_hashing_signer_key.clone(),
             decoy: OnceCell::new(),
+            load: HashingLoad::default(),
         })
+    }
+
+    /// Reports the pool's load on these gauges.
+    pub fn reporting_load(self, busy: Gauge, queued: Gauge) -> Self {
+        Self {
+            load: HashingLoad { busy, queued },
+            ..self
+        }
     }
 
     /// A new hash of `password` with the configured algorithm.
@@ -76,7 +111,7 @@ impl Passwords {
         match self.algorithm {
             Algorithm::Argon2 => {
                 let argon2 = self.argon2.clone();
-                run(&self.argon2_slots, move || {
+                run(&self.argon2_slots, &self.load, move || {
                     let salt = SaltString::generate(&mut OsRng);
                     argon2
                         .hash_password(password.as_bytes(), &salt)
@@ -87,7 +122,7 @@ impl Passwords {
             }
             Algorithm::Bcrypt => {
                 let cost = self.bcrypt_cost;
-                run(&self.bcrypt_slots, move || {
+                run(&self.bcrypt_slots, &self.load, move || {
                     bcrypt::hash_with_result(password, cost)
                         .map(|hash| hash.format_for_version(bcrypt::Version::TwoA))
                         .context("bcrypt failed")
@@ -102,20 +137,20 @@ impl Passwords {
     pub async fn verify(&self, password: String, stored: String) -> anyhow::Result<bool> {
         match StoredHash::recognise(&stored) {
             Some(StoredHash::Argon2) => {
-                run(&self.argon2_slots, move || {
+                run(&self.argon2_slots, &self.load, move || {
                     verify_argon2(&password, &stored)
                 })
                 .await
             }
             Some(StoredHash::Bcrypt) => {
-                run(&self.bcrypt_slots, move || {
+                run(&self.bcrypt_slots, &self.load, move || {
                     bcrypt::verify(password, &stored).unwrap_or(false)
                 })
                 .await
             }
             Some(StoredHash::FirebaseScrypt) => {
                 let signer_key = self.firebase_signer_key()?.expose().to_string();
-                run(&self.firebase_slots, move || {
+                run(&self.firebase_slots, &self.load, move || {
                     FirebaseScrypt::parse(&stored)
                         .is_some_and(|hash| hash.matches(&password, &signer_key))
                 })
@@ -285,12 +320,16 @@ fn lenient_base64(text: &str) -> Option<Vec<u8>> {
 /// Runs `job` on a blocking thread once `slots` has room for it.
 async fn run<T: Send + 'static>(
     slots: &Semaphore,
+    load: &HashingLoad,
     job: impl FnOnce() -> T + Send + 'static,
 ) -> anyhow::Result<T> {
+    let queued = Counted::new(&load.queued);
     let _slot = slots
         .acquire()
         .await
         .context("the hashing pool is closed")?;
+    drop(queued);
+    let _busy = Counted::new(&load.busy);
     tokio::task::spawn_blocking(|| {
         yield_to_requests();
         job()
@@ -328,7 +367,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashing_runs_below_the_request_threads() {
-        let niceness = run(&Semaphore::new(1), || {
+        let niceness = run(&Semaphore::new(1), &HashingLoad::default(), || {
             rustix::process::getpriority_process(None)
         })
         .await

@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock};
 use anyhow::Context;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+use prometheus_client::metrics::counter::Counter;
 use ring::rand::SystemRandom;
 use ring::signature::{
     RsaKeyPair, RsaPublicKeyComponents, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256,
@@ -121,6 +122,7 @@ pub struct SigningKeys {
     /// Serialises reloads, with the number of each app's latest reload.
     reloads: Mutex<HashMap<String, u64>>,
     verified: std::sync::Mutex<RecentlyVerified>,
+    created: Counter,
 }
 
 /// Tokens whose signature was found valid lately, by SHA-256 of the key and the token.
@@ -149,7 +151,8 @@ impl RecentlyVerified {
 }
 
 impl SigningKeys {
-    pub fn new(settings: &Settings) -> Self {
+    /// `created` counts the keys this process creates.
+    pub fn new(settings: &Settings, created: Counter) -> Self {
         Self {
             period_ms: (settings.access_token_dynamic_signing_key_update_interval * 3_600_000.0)
                 as i64,
@@ -158,6 +161,7 @@ impl SigningKeys {
             reloads_started: AtomicU64::new(0),
             reloads: Mutex::new(HashMap::new()),
             verified: Default::default(),
+            created,
         }
     }
 
@@ -331,7 +335,7 @@ impl SigningKeys {
         } else {
             format!("s-{}", uuid::Uuid::new_v4())
         };
-        with_pool!(db, pool => {
+        let inserted = with_pool!(db, pool => {
             sqlx::query(
                 "INSERT INTO signing_keys (app_id, key_id, dynamic, valid_from, public_key, private_key, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -344,8 +348,13 @@ impl SigningKeys {
             .bind(&private)
             .bind(created_at)
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
         });
+        // Another process may have won the race to create it.
+        if inserted > 0 {
+            self.created.inc();
+        }
         Ok(())
     }
 
@@ -424,7 +433,7 @@ mod tests {
 
     #[test]
     fn a_remembered_signature_vouches_for_nothing_else() {
-        let keys = SigningKeys::new(&Settings::default());
+        let keys = SigningKeys::new(&Settings::default(), Counter::default());
         let key = new_key();
         let signature = key.sign(b"header.payload");
         for _ in 0..2 {

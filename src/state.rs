@@ -3,6 +3,7 @@
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::{InFlight, Routes};
+use crate::metrics::Metrics;
 use crate::password::Passwords;
 use crate::recipes::session::RefreshTokenKeys;
 use crate::signing_keys::SigningKeys;
@@ -20,18 +21,22 @@ pub struct AppState {
     /// What every recipe deletes once it has expired (see `Routes::on_cleanup`).
     pub cleanup_statements: Vec<&'static str>,
     pub in_flight: InFlight,
+    pub metrics: Metrics,
 }
 
 impl AppState {
     pub fn new(settings: Settings, db: Db, routes: &Routes) -> anyhow::Result<Self> {
+        let metrics = Metrics::default();
         Ok(Self {
             api_keys: settings.api_key_list(),
-            passwords: Passwords::new(&settings)?,
-            signing_keys: SigningKeys::new(&settings),
+            passwords: Passwords::new(&settings)?
+                .reporting_load(metrics.hashing_busy.clone(), metrics.hashing_queued.clone()),
+            signing_keys: SigningKeys::new(&settings, metrics.signing_keys_created.clone()),
             refresh_token_keys: RefreshTokenKeys::default(),
             user_removal_statements: routes.user_removal_statements(),
             cleanup_statements: routes.cleanup_statements(),
             in_flight: InFlight::default(),
+            metrics,
             settings,
             db,
         })

@@ -29,6 +29,7 @@ pub use input::JsonInput;
 pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};
 
 use crate::error::ApiError;
+use crate::metrics::UNMATCHED_ROUTE;
 use crate::state::AppState;
 
 /// Who may call an endpoint and for which tenant.
@@ -258,14 +259,17 @@ pub async fn dispatch(
 ) -> HttpResponse {
     let started = Instant::now();
     let method = http.method().clone();
+    let mut route = UNMATCHED_ROUTE;
     let outcome = match read_body(payload).await {
         Err(refused) => refused,
         Ok(body) => match state.in_flight.enter(&method, http.path()) {
             None => refuse(StatusCode::SERVICE_UNAVAILABLE, "Service is stopping"),
-            Some(_entered) => match serve(http.clone(), body, state.clone(), &routes).await {
-                Ok(response) => response,
-                Err(error) => error.error_response(),
-            },
+            Some(_entered) => {
+                match serve(http.clone(), body, state.clone(), &routes, &mut route).await {
+                    Ok(response) => response,
+                    Err(error) => error.error_response(),
+                }
+            }
         },
     };
     let mut response = outcome;
@@ -275,22 +279,29 @@ pub async fn dispatch(
             .head_mut()
             .set_connection_type(ConnectionType::Close);
     }
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .observe_request(method.as_str(), route, status, took);
     // The query string is left out: it can carry emails and session handles.
     tracing::info!(
         method = %method,
         path = http.path(),
-        status = response.status().as_u16(),
-        elapsed_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        status,
+        elapsed_ms = format_args!("{:.3}", took.as_secs_f64() * 1000.0),
         "request"
     );
     response
 }
 
+/// Serves one request; `route` is set to the API it matched (for metrics).
 async fn serve(
     http: HttpRequest,
     body: Bytes,
     state: Data<AppState>,
     routes: &Routes,
+    route: &mut &'static str,
 ) -> HandlerResult {
     let path = http.path().to_lowercase();
     let path = match state.settings.base_path.as_str() {
@@ -304,7 +315,11 @@ async fn serve(
     else {
         return Err(ApiError::NotFound);
     };
-    let resource = &routes.resources[api_path];
+    let (&registered, resource) = routes
+        .resources
+        .get_key_value(api_path)
+        .expect("split_path found this API");
+    *route = registered;
     let matched = resource
         .methods
         .iter()

@@ -10,6 +10,7 @@ mod emailpassword;
 mod emailverification;
 mod hardening;
 mod instances;
+mod metrics;
 mod outages;
 mod passwords;
 mod postgres_tls;

@@ -22,6 +22,8 @@ pub fn register(routes: &mut Routes) {
     routes.delete("/hello", Scope::Open, hello);
     routes.get("/apiversion", Scope::AppAnyVersion, api_version);
     routes.get("/telemetry", Scope::App, telemetry);
+    // Process-wide numbers: asked of the default app, with the API key when keys are set.
+    routes.get("/metrics", Scope::AppAnyVersion, metrics);
 }
 
 /// How long a successful database check vouches for the storage, so that a busy health
@@ -70,6 +72,14 @@ async fn api_version(_: Request) -> HandlerResult {
         .map(ToString::to_string)
         .collect();
     http::json(&json!({ "versions": versions }))
+}
+
+async fn metrics(request: Request) -> HandlerResult {
+    let state = &request.state;
+    let text = state.metrics.render(&state.db, state.in_flight.count());
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(text))
 }
 
 /// Gatehouse never sends telemetry, so there is never a telemetry id.

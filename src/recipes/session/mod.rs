@@ -214,6 +214,7 @@ async fn create(request: Request) -> HandlerResult {
     // user), which the access token names.
     // Storing the session also marks its user active (a trigger: see the migrations).
     row.user_id = store::insert(&state.db, app_id, &row).await?;
+    state.metrics.sessions_created.inc();
     issue(state, app_id, &row, refresh, !use_dynamic_key).await
 }
 
@@ -422,11 +423,15 @@ async fn refresh(request: Request) -> HandlerResult {
     };
     match outcome {
         RefreshOutcome::Missing => unauthorised("Session missing in db or has expired"),
-        RefreshOutcome::Theft(row) => http::json(&json!({
+        RefreshOutcome::Theft(row) => {
+            state.metrics.token_thefts_detected.inc();
+            http::json(&json!({
             "status": "TOKEN_THEFT_DETECTED",
             "session": { "handle": row.handle, "userId": row.user_id, "recipeUserId": row.recipe_user_id },
-        })),
+            }))
+        }
         RefreshOutcome::Rotate(row) => {
+            state.metrics.sessions_refreshed.inc();
             let parent = Some(token_hash(&refresh_token));
             let session = (row.tenant_id.as_str(), row.handle.as_str());
             let next = new_refresh_token(state, app_id, session, parent, enable_anti_csrf).await?;
@@ -505,6 +510,7 @@ async fn remove(request: Request) -> HandlerResult {
         }
     };
     let revoked = store::delete(&state.db, app_id, &targets).await?;
+    state.metrics.sessions_revoked.inc_by(revoked.len() as u64);
     http::json(&json!({ "status": "OK", "sessionHandlesRevoked": revoked }))
 }
 
