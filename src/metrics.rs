@@ -49,6 +49,7 @@ pub struct Metrics {
     /// Password hashing jobs running, and waiting for a place in the hashing pool.
     pub hashing_busy: Gauge,
     pub hashing_queued: Gauge,
+    pub hashing_jobs: Counter,
     pub sessions_created: Counter,
     pub sessions_refreshed: Counter,
     pub sessions_revoked: Counter,
@@ -89,6 +90,7 @@ impl Default for Metrics {
             pool_max: Gauge::default(),
             hashing_busy: Gauge::default(),
             hashing_queued: Gauge::default(),
+            hashing_jobs: Counter::default(),
             sessions_created: Counter::default(),
             sessions_refreshed: Counter::default(),
             sessions_revoked: Counter::default(),
@@ -126,6 +128,11 @@ impl Metrics {
             "password_hashing_queued",
             "Password hashes and checks waiting for a place in the hashing pool",
             self.hashing_queued.clone(),
+        );
+        registry.register(
+            "password_hashing_jobs",
+            "Password hashes and checks started",
+            self.hashing_jobs.clone(),
         );
         registry.register(
             "sessions_created",

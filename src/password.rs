@@ -16,6 +16,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use subtle::ConstantTimeEq;
 use tokio::sync::{OnceCell, Semaphore};
@@ -60,11 +61,12 @@ impl Drop for Counted<'_> {
     }
 }
 
-/// Gauges of the hashing pool: jobs running, and jobs waiting for a place.
+/// The hashing pool's load: jobs running, jobs waiting for a place, jobs started.
 #[derive(Default)]
 struct HashingLoad {
     busy: Gauge,
     queued: Gauge,
+    done: Counter,
 }
 
 /// Upstream's hash length for argon2 (bytes).
@@ -99,9 +101,9 @@ impl Passwords {
     }
 
     /// Reports the pool's load on these gauges.
-    pub fn reporting_load(self, busy: Gauge, queued: Gauge) -> Self {
+    pub fn reporting_load(self, busy: Gauge, queued: Gauge, done: Counter) -> Self {
         Self {
-            load: HashingLoad { busy, queued },
+            load: HashingLoad { busy, queued, done },
             ..self
         }
     }
@@ -330,6 +332,7 @@ async fn run<T: Send + 'static>(
         .context("the hashing pool is closed")?;
     drop(queued);
     let _busy = Counted::new(&load.busy);
+    load.done.inc();
     tokio::task::spawn_blocking(|| {
         yield_to_requests();
         job()

@@ -29,8 +29,11 @@ impl AppState {
         let metrics = Metrics::default();
         Ok(Self {
             api_keys: settings.api_key_list(),
-            passwords: Passwords::new(&settings)?
-                .reporting_load(metrics.hashing_busy.clone(), metrics.hashing_queued.clone()),
+            passwords: Passwords::new(&settings)?.reporting_load(
+                metrics.hashing_busy.clone(),
+                metrics.hashing_queued.clone(),
+                metrics.hashing_jobs.clone(),
+            ),
             signing_keys: SigningKeys::new(&settings, metrics.signing_keys_created.clone()),
             refresh_token_keys: RefreshTokenKeys::default(),
             user_removal_statements: routes.user_removal_statements(),

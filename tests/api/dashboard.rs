@@ -304,12 +304,22 @@ on_both_backends!(three_free_users_then_402, |backend| {
             "OK"
         );
     }
+    let hashes = || async {
+        let metrics = app.get("/metrics").await.body;
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("gatehouse_password_hashing_jobs_total "))
+            .expect("the hashing counter")
+            .to_string()
+    };
+    let hashed_before = hashes().await;
     let fourth = app
         .post(
             "/recipe/dashboard/user",
             &json!({ "email": "user4@example.com", "password": "password123" }),
         )
         .await;
+    assert_eq!(hashes().await, hashed_before, "a 402 costs no hash");
     fourth.assert_error(
         402,
         "Free user limit reached. Please subscribe to a SuperTokens core license key to allow more users to access the dashboard.",
