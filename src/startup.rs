@@ -1,18 +1,22 @@
 //! Building and running the server.
 
+use std::future::ready;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_http::HttpService;
+use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
+use actix_web::rt::net::TcpStream;
 use actix_web::rt::task::JoinHandle;
 use actix_web::web::{self, Data};
-use actix_web::{App, HttpServer};
+use actix_web::App;
 use anyhow::Context;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::http::{self, Routes};
+use crate::http::{self, LimitedStream, Routes};
 use crate::recipes;
 use crate::state::AppState;
 
@@ -53,17 +57,32 @@ impl Application {
         let cleanup = crate::cleanup::spawn(state.clone());
         let routes = Data::new(Arc::new(routes));
         let app_state = state.clone();
-        let server = HttpServer::new(move || {
-            App::new()
+        // actix-web's HttpServer, assembled by hand so that each connection is read through
+        // the request-head limits before the HTTP parser sees it.
+        let service = move || {
+            let app = App::new()
                 .app_data(app_state.clone())
                 .app_data(routes.clone())
                 .default_service(web::to(http::dispatch))
-        })
-        .workers(workers)
-        .max_connections(connections_per_worker)
-        .disable_signals()
-        .listen(listener)?
-        .run();
+                .into_factory()
+                .map_err(|error: actix_web::Error| error.error_response());
+            let http = HttpService::<LimitedStream, _, _>::build()
+                .keep_alive(KEEP_ALIVE)
+                .client_request_timeout(HEAD_READ_TIMEOUT)
+                .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+                .h1(map_config(app, |_| AppConfig::default()));
+            fn_service(|stream: TcpStream| {
+                let peer = stream.peer_addr().ok();
+                ready(Ok((LimitedStream::new(stream), peer)))
+            })
+            .and_then(http)
+        };
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .max_concurrent_connections(connections_per_worker)
+            .disable_signals()
+            .listen("gatehouse", listener, service)?
+            .run();
 
         Ok(Self {
             server,
@@ -131,6 +150,12 @@ impl Application {
         actix_web::rt::spawn(self.server);
     }
 }
+
+/// actix-web's defaults: an idle connection is kept 5 s, a request head must arrive within
+/// 5 s, and a closing connection gets 1 s to drain.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(5);
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Descriptors kept free of client connections: the database pool, the SQLite files, logs.
 const RESERVED_FILES: u64 = 64;

@@ -7,6 +7,7 @@
 //! path is a known API and the segment is not one of a few reserved words.
 
 mod cdi;
+mod head_limits;
 mod in_flight;
 mod input;
 mod tenant;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
+pub use head_limits::LimitedStream;
 pub use in_flight::{CutOff, InFlight};
 pub use input::JsonInput;
 pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};

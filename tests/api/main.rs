@@ -9,6 +9,7 @@ mod dashboard;
 mod emailpassword;
 mod emailverification;
 mod hardening;
+mod head_limits;
 mod instances;
 mod metrics;
 mod outages;
