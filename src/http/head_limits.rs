@@ -129,29 +129,31 @@ fn check_head(input: &[u8]) -> HeadCheck {
     let Some(end) = end else {
         return HeadCheck::Incomplete;
     };
-    HeadCheck::Complete {
-        len: end + 4,
-        body: body_of(&input[..end]),
+    // The same parser actix uses: a head it would refuse is refused here, with a body and
+    // without the ERROR line actix logs for it.
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADER_FIELDS];
+    let mut request = httparse::Request::new(&mut fields);
+    match request.parse(&input[..end + 4]) {
+        Ok(httparse::Status::Complete(len)) => HeadCheck::Complete {
+            len,
+            body: body_of(request.headers),
+        },
+        _ => HeadCheck::Refused(400, "Bad Request"),
     }
 }
 
 /// What follows a head: the body its `Content-Length` announces, or unchecked bytes when the
 /// length is not given that way.
-fn body_of(head: &[u8]) -> Position {
+fn body_of(fields: &[httparse::Header<'_>]) -> Position {
     let mut length = None;
-    for line in head.split(|byte| *byte == b'\n').skip(1) {
-        let Some(colon) = line.iter().position(|byte| *byte == b':') else {
-            continue;
-        };
-        let name = line[..colon].trim_ascii();
-        let value = line[colon + 1..].trim_ascii();
-        if name.eq_ignore_ascii_case(b"transfer-encoding") {
+    for field in fields {
+        if field.name.eq_ignore_ascii_case("transfer-encoding") {
             return Position::Unchecked;
         }
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let parsed = std::str::from_utf8(value)
+        if field.name.eq_ignore_ascii_case("content-length") {
+            let parsed = std::str::from_utf8(field.value)
                 .ok()
-                .and_then(|text| text.parse::<u64>().ok());
+                .and_then(|text| text.trim().parse::<u64>().ok());
             match (parsed, length) {
                 (Some(parsed), None) => length = Some(parsed),
                 // Unreadable or repeated: actix decides what to answer.

@@ -54,6 +54,10 @@ fn oversized_heads_get_a_text_answer_and_no_error_log() {
             ),
             "HTTP/1.1 431 Too Many Header Fields",
         ),
+        (
+            "GET /hello HTTP/1.1\r\nno colon here\r\n\r\n".to_string(),
+            "HTTP/1.1 400 Bad Request",
+        ),
     ];
     for (request, status_line) in &cases {
         let answer = exchange(&server.address, request.as_bytes());
