@@ -43,7 +43,12 @@ pub struct LimitedStream {
     output: BytesMut,
     /// An answer being written before the connection closes.
     refusal: Option<BytesMut>,
+    /// Where reads from the client land; one per connection, not one per read.
+    chunk: Box<[u8]>,
 }
+
+/// Bytes read from the client at a time.
+const CHUNK_BYTES: usize = 8192;
 
 impl LimitedStream {
     pub fn new(inner: TcpStream) -> Self {
@@ -53,6 +58,7 @@ impl LimitedStream {
             input: BytesMut::new(),
             output: BytesMut::new(),
             refusal: None,
+            chunk: vec![0; CHUNK_BYTES].into_boxed_slice(),
         }
     }
 
@@ -204,14 +210,14 @@ impl AsyncRead for LimitedStream {
             if this.position == Position::Unchecked && this.input.is_empty() {
                 return Pin::new(&mut this.inner).poll_read(cx, buf);
             }
-            let mut chunk = [0u8; 8192];
-            let mut read = ReadBuf::new(&mut chunk);
+            let mut read = ReadBuf::new(&mut this.chunk);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
-            if read.filled().is_empty() {
+            let filled = read.filled().len();
+            if filled == 0 {
                 // The client closed; whatever incomplete head it sent is dropped.
                 return Poll::Ready(Ok(()));
             }
-            this.input.extend_from_slice(read.filled());
+            this.input.extend_from_slice(&this.chunk[..filled]);
             this.classify();
         }
     }

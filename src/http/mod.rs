@@ -283,9 +283,7 @@ pub async fn dispatch(
     }
     let took = started.elapsed();
     let status = response.status().as_u16();
-    state
-        .metrics
-        .observe_request(method.as_str(), route, status, took);
+    state.metrics.observe_request(&method, route, status, took);
     // The query string is left out: it can carry emails and session handles.
     tracing::info!(
         method = %method,
