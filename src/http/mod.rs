@@ -262,7 +262,7 @@ pub async fn dispatch(
     let started = Instant::now();
     let method = http.method().clone();
     let mut route = UNMATCHED_ROUTE;
-    let outcome = match read_body(payload).await {
+    let mut response = match read_body(payload).await {
         Err(refused) => refused,
         Ok(body) => match state.in_flight.enter(&method, http.path()) {
             None => refuse(StatusCode::SERVICE_UNAVAILABLE, "Service is stopping"),
@@ -274,7 +274,6 @@ pub async fn dispatch(
             }
         },
     };
-    let mut response = outcome;
     if state.in_flight.is_stopping() {
         // Sends the client to reconnect, to another instance, rather than reuse this one.
         response
