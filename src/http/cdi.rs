@@ -13,13 +13,76 @@ pub struct CdiVersion {
     pub minor: u32,
 }
 
-/// The versions whose answers gatehouse gives, oldest first. Only versions the SDK tests
-/// prove are listed: an SDK that needs another one is told so at start-up instead of
-/// misreading an answer later.
-pub const SUPPORTED_CDI_VERSIONS: &[CdiVersion] = &[CdiVersion::new(5, 4)];
+/// The versions whose answers gatehouse gives, oldest first: every version an SDK release
+/// since multitenancy (node 15, python 0.15, golang 0.24) speaks. Each SDK picks the newest
+/// version in both its list and this one. An SDK that needs another one is told so at
+/// start-up instead of misreading an answer later.
+pub const SUPPORTED_CDI_VERSIONS: &[CdiVersion] = &[
+    CdiVersion::new(3, 0),
+    CdiVersion::new(3, 1),
+    CdiVersion::new(4, 0),
+    CdiVersion::new(5, 0),
+    CdiVersion::new(5, 1),
+    CdiVersion::new(5, 2),
+    CdiVersion::new(5, 3),
+    CdiVersion::new(5, 4),
+];
 
+/// The access token formats gatehouse signs. Version 4 (CDI 3.x) names the tenant (`tId`);
+/// version 5 (CDI 4.0 on) also names the login method (`rsub`). Version 3 tokens (no tenant)
+/// are only read, for sessions that older cores issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccessTokenVersion {
+    V3,
+    V4,
+    V5,
+}
+
+/// Every rule that differs between versions is one of the methods below, named for what it
+/// changes; handlers ask these instead of comparing numbers. `docs/http.md` has the table.
 impl CdiVersion {
     pub const LATEST: CdiVersion = SUPPORTED_CDI_VERSIONS[SUPPORTED_CDI_VERSIONS.len() - 1];
+    const ACCOUNT_LINKING: CdiVersion = CdiVersion::new(4, 0);
+    const MULTI_FACTOR: CdiVersion = CdiVersion::new(5, 0);
+    const WEBAUTHN: CdiVersion = CdiVersion::new(5, 3);
+
+    /// From 4.0 a user has login methods (`loginMethods`, `isPrimaryUser`) and answers name
+    /// the login method used (`recipeUserId`). Before, a user is the one login method of one
+    /// recipe (`{id, email, timeJoined, tenantIds}`), sessions carry no `recipeUserId`,
+    /// PUT /recipe/user takes `userId` and a password reset token is asked for without email.
+    pub fn has_account_linking(self) -> bool {
+        self >= Self::ACCOUNT_LINKING
+    }
+
+    /// The access token version that sessions created or refreshed at this version get.
+    pub fn access_token_version(self) -> AccessTokenVersion {
+        if self.has_account_linking() {
+            AccessTokenVersion::V5
+        } else {
+            AccessTokenVersion::V4
+        }
+    }
+
+    /// From 5.0 (multi-factor auth) a refresh must say which signing key to use; before, a
+    /// refresh without `useDynamicSigningKey` keeps the session's key.
+    pub fn refresh_must_name_signing_key(self) -> bool {
+        self >= Self::MULTI_FACTOR
+    }
+
+    /// From 5.0 app-wide APIs refuse a tenant in the path (403); before, they ignore it.
+    pub fn app_apis_only_from_public_tenant(self) -> bool {
+        self >= Self::MULTI_FACTOR
+    }
+
+    /// From 5.0 the (v1) tenant answers show `firstFactors` and `requiredSecondaryFactors`.
+    pub fn tenants_show_factors(self) -> bool {
+        self >= Self::MULTI_FACTOR
+    }
+
+    /// From 5.3 user objects carry a `webauthn` entry.
+    pub fn shows_webauthn(self) -> bool {
+        self >= Self::WEBAUTHN
+    }
 
     pub const fn new(major: u32, minor: u32) -> Self {
         Self { major, minor }

@@ -24,7 +24,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-pub use cdi::{CdiVersion, SUPPORTED_CDI_VERSIONS};
+pub use cdi::{AccessTokenVersion, CdiVersion, SUPPORTED_CDI_VERSIONS};
 pub use head_limits::LimitedStream;
 pub use in_flight::{CutOff, InFlight};
 pub use input::JsonInput;
@@ -170,6 +170,12 @@ impl Request {
     /// The body as a JSON object, or 400 `Invalid Json Input`.
     pub fn json(&self) -> Result<JsonInput, ApiError> {
         JsonInput::parse(&self.body)
+    }
+
+    /// For the app-wide forms of tenant APIs (all tenants, or by user id): refused under a
+    /// tenant other than `public` from CDI 5.0, as app-wide APIs are.
+    pub fn ensure_app_wide(&self) -> Result<(), ApiError> {
+        ensure_app_wide_allowed(&self.tenant, self.cdi)
     }
 
     /// A query parameter that must be present.
@@ -343,11 +349,7 @@ async fn serve(
         Scope::Open | Scope::AnyTenant => {}
         Scope::Tenant | Scope::OpenTenant => tenant::ensure_exists(&state.db, &tenant).await?,
         Scope::App | Scope::AppAnyVersion => {
-            if !tenant.is_public_tenant() {
-                return Err(ApiError::Forbidden(
-                    "Only public tenantId can call this app specific API".into(),
-                ));
-            }
+            ensure_app_wide_allowed(&tenant, cdi)?;
             tenant::ensure_exists(&state.db, &tenant).await?
         }
     }
@@ -360,6 +362,16 @@ async fn serve(
         body,
     })
     .await
+}
+
+/// Whether an app-wide API (or an app-wide form of one) may be called under `tenant`.
+fn ensure_app_wide_allowed(tenant: &TenantId, cdi: CdiVersion) -> Result<(), ApiError> {
+    if cdi.app_apis_only_from_public_tenant() && !tenant.is_public_tenant() {
+        return Err(ApiError::Forbidden(
+            "Only public tenantId can call this app specific API".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Passes when no keys are configured or the request carries one of them, in the `api-key`

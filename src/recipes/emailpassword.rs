@@ -48,9 +48,7 @@ async fn sign_up(request: Request) -> HandlerResult {
         Some(user) => {
             let recipe_user_id = user.id.clone();
             touch_last_active(&request.state.db, &request.tenant.app_id, &user.id).await;
-            http::json(
-                &json!({ "status": "OK", "user": user.to_json(), "recipeUserId": recipe_user_id }),
-            )
+            http::json(&user.signed_in_json(&recipe_user_id, request.cdi))
         }
         None => http::json(&json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" })),
     }
@@ -142,7 +140,7 @@ async fn sign_in(request: Request) -> HandlerResult {
         return wrong();
     };
     touch_last_active(&state.db, app_id, &user.id).await;
-    http::json(&json!({ "status": "OK", "user": user.to_json(), "recipeUserId": recipe_user_id }))
+    http::json(&user.signed_in_json(&recipe_user_id, request.cdi))
 }
 
 /// The deprecated look-up: by recipe user id (only that login method) or by email.
@@ -159,11 +157,7 @@ async fn get_user(request: Request) -> HandlerResult {
             "Please provide one of userId or email",
         )),
         (Some(user_id), None) => {
-            if !request.tenant.is_public_tenant() {
-                return Err(ApiError::Forbidden(
-                    "Only public tenantId can call this app specific API".into(),
-                ));
-            }
+            request.ensure_app_wide()?;
             let user = find_user(db, app_id, &user_id).await?.and_then(|user| {
                 let method = user.login_methods.into_iter().find(|method| {
                     method.recipe_user_id == user_id && method.recipe_id == EMAILPASSWORD
@@ -175,7 +169,9 @@ async fn get_user(request: Request) -> HandlerResult {
                 })
             });
             match user {
-                Some(user) => http::json(&json!({ "status": "OK", "user": user.to_json() })),
+                Some(user) => http::json(
+                    &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }),
+                ),
                 None => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
             }
         }
@@ -187,7 +183,9 @@ async fn get_user(request: Request) -> HandlerResult {
                 None => None,
             };
             match user {
-                Some(user) => http::json(&json!({ "status": "OK", "user": user.to_json() })),
+                Some(user) => http::json(
+                    &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }),
+                ),
                 None => http::json(&json!({ "status": "UNKNOWN_EMAIL_ERROR" })),
             }
         }
@@ -197,7 +195,10 @@ async fn get_user(request: Request) -> HandlerResult {
 /// Changes the email and/or the password of an email-password login method, atomically.
 async fn update_user(request: Request) -> HandlerResult {
     let input = request.json()?;
-    let recipe_user_id = input.str("recipeUserId")?;
+    let recipe_user_id = match request.cdi.has_account_linking() {
+        true => input.str("recipeUserId")?,
+        false => input.str("userId")?,
+    };
     let email = input.opt_str("email")?.as_deref().map(normalise_email);
     let password = input.opt_str("password")?;
     if email.is_none() && password.is_none() {
@@ -258,16 +259,37 @@ async fn update_user(request: Request) -> HandlerResult {
 }
 
 /// A single-use token that lets `userId` set a new password for `email` within
-/// `password_reset_token_lifetime`. Earlier tokens stay valid until one is used.
+/// `password_reset_token_lifetime`. Earlier tokens stay valid until one is used. Before CDI
+/// 4.0 the request names no email: the token is for the user's email-password email.
 async fn create_reset_token(request: Request) -> HandlerResult {
     let input = request.json()?;
     let user_id = input.str("userId")?;
+    let email = match request.cdi.has_account_linking() {
+        true => Some(input.str("email")?),
+        false => None,
+    };
     let state = &request.state;
     let app_id = &request.tenant.app_id;
-    if find_user(&state.db, app_id, &user_id).await?.is_none() {
-        return http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
-    }
-    let email = input.str("email")?;
+    let unknown = || http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
+    let Some(user) = find_user(&state.db, app_id, &user_id).await? else {
+        return unknown();
+    };
+    let email = match email {
+        Some(email) => email,
+        None => {
+            let email_password_email = user
+                .login_methods
+                .into_iter()
+                .find(|method| {
+                    method.recipe_user_id == user_id && method.recipe_id == EMAILPASSWORD
+                })
+                .and_then(|method| method.email);
+            match email_password_email {
+                Some(email) => email,
+                None => return unknown(),
+            }
+        }
+    };
     let token = random_token();
     let expires_at = now_millis() + state.settings.password_reset_token_lifetime as i64;
     let stored: sqlx::Result<()> = with_pool!(&state.db, pool => {
@@ -430,7 +452,7 @@ async fn import_user(request: Request) -> HandlerResult {
 
     if let Some(user) = create_user(&request, &email, &password_hash).await? {
         return http::json(
-            &json!({ "status": "OK", "user": user.to_json(), "didUserAlreadyExist": false }),
+            &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi), "didUserAlreadyExist": false }),
         );
     }
     let state = &request.state;
@@ -451,7 +473,7 @@ async fn import_user(request: Request) -> HandlerResult {
     };
     match existing {
         Some(user) => http::json(
-            &json!({ "status": "OK", "user": user.to_json(), "didUserAlreadyExist": true }),
+            &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi), "didUserAlreadyExist": true }),
         ),
         // The clashing user was deleted between the two steps; the client may retry.
         None => Err(anyhow::anyhow!("the user with this email changed during the import").into()),

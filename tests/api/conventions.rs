@@ -31,10 +31,13 @@ on_both_backends!(hello_answers_without_key_or_version, |backend| {
     }
 });
 
-on_both_backends!(apiversion_lists_5_4, |backend| {
+on_both_backends!(apiversion_lists_every_served_version, |backend| {
     let app = TestApp::spawn(backend).await;
     let versions = app.get("/apiversion").await.json();
-    assert_eq!(versions, json!({ "versions": ["5.4"] }));
+    assert_eq!(
+        versions,
+        json!({ "versions": ["3.0", "3.1", "4.0", "5.0", "5.1", "5.2", "5.3", "5.4"] })
+    );
     // The SDKs ask without a cdi-version header and with their domains as parameters.
     let reply = app
         .get("/apiversion?apiDomain=http%3A%2F%2Flocalhost&websiteDomain=x")
@@ -97,13 +100,19 @@ on_both_backends!(cdi_version_is_checked, |backend| {
         app.request(Method::GET, "/telemetry")
             .insert_header(("cdi-version", version.to_string()))
     };
-    assert_eq!(send(with_version("5.4"), None).await.status, 200);
+    for version in ["3.0", "3.1", "4.0", "5.0", "5.1", "5.2", "5.3", "5.4"] {
+        assert_eq!(
+            send(with_version(version), None).await.status,
+            200,
+            "{version}"
+        );
+    }
     assert_eq!(
         app.get("/telemetry").await.status,
         200,
         "no header means the newest version"
     );
-    for version in ["2.21", "5.3", "5", "5.4.0", "9.0"] {
+    for version in ["2.21", "2.9", "3.2", "4.1", "5", "5.4.0", "5.5", "9.0"] {
         send(with_version(version), None)
             .await
             .assert_error(400, &format!("cdi-version {version} not supported"));

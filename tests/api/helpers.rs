@@ -240,6 +240,11 @@ impl TestApp {
         }
     }
 
+    /// Requests that carry `cdi-version: <version>`, as an SDK of that version sends them.
+    pub fn at(&self, version: &'static str) -> AtVersion<'_> {
+        AtVersion { app: self, version }
+    }
+
     /// A request with no headers added.
     pub fn bare(&self, method: Method, path: &str) -> awc::ClientRequest {
         self.client
@@ -261,6 +266,36 @@ impl TestApp {
     /// Sends `body` as it is, not as serialised JSON, for malformed-input tests.
     pub async fn send_raw(&self, method: Method, path: &str, body: &str) -> Reply {
         send(self.request(method, path), Some(body.to_string())).await
+    }
+}
+
+/// A [`TestApp`] spoken to at one CDI version.
+pub struct AtVersion<'a> {
+    app: &'a TestApp,
+    version: &'static str,
+}
+
+impl AtVersion<'_> {
+    fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
+        self.app
+            .request(method, path)
+            .insert_header(("cdi-version", self.version))
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        send(self.request(Method::GET, path), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        send(self.request(Method::POST, path), Some(body.to_string())).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        send(self.request(Method::PUT, path), Some(body.to_string())).await
+    }
+
+    pub async fn delete(&self, path: &str, body: &Value) -> Reply {
+        send(self.request(Method::DELETE, path), Some(body.to_string())).await
     }
 }
 

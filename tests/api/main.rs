@@ -2,12 +2,14 @@
 
 mod helpers;
 
+mod cdi_versions;
 mod cli;
 mod config;
 mod conventions;
 mod dashboard;
 mod emailpassword;
 mod emailverification;
+mod golang_sdk;
 mod hardening;
 mod head_limits;
 mod instances;

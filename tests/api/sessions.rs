@@ -15,13 +15,13 @@ use crate::helpers::{send, TestApp};
 use crate::on_both_backends;
 
 /// The JSON of one part of a JWT.
-fn jwt_part(token: &str, index: usize) -> Value {
+pub fn jwt_part(token: &str, index: usize) -> Value {
     let part = token.split('.').nth(index).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
 
 /// Checks a JWT's signature against the server's public JWKS, as the SDKs do.
-async fn verifies_with_jwks(app: &TestApp, token: &str) -> bool {
+pub async fn verifies_with_jwks(app: &TestApp, token: &str) -> bool {
     let jwks = send(app.bare(Method::GET, "/.well-known/jwks.json"), None)
         .await
         .json();

@@ -1,5 +1,5 @@
-//! The user every auth recipe shares: its login methods, its JSON form (CDI 5.4), loading,
-//! listing and deleting. Recipes create login methods through [`insert_login_method`].
+//! The user every auth recipe shares: its login methods, its JSON forms (per CDI version),
+//! loading, listing and deleting. Recipes create login methods through [`insert_login_method`].
 
 use std::collections::HashMap;
 
@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::db::{now_millis, placeholders, Db};
 use crate::error::ApiError;
+use crate::http::CdiVersion;
 use crate::with_pool;
 
 pub const EMAILPASSWORD: &str = "emailpassword";
@@ -44,9 +45,10 @@ impl User {
             .unwrap_or_default()
     }
 
-    /// The user object of CDI 5.4, which the SDKs build their `User` from. Keys of a login
+    /// The account-linking user object, which the SDKs build their `User` from; the core
+    /// APIs (/user/id, /users/by-accountinfo) answer it at every version. Keys of a login
     /// method that do not apply to it are left out, never sent as null.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, cdi: CdiVersion) -> Value {
         let mut tenant_ids: Vec<&str> = Vec::new();
         let mut emails: Vec<&str> = Vec::new();
         for method in &self.login_methods {
@@ -80,7 +82,7 @@ impl User {
                 value
             })
             .collect();
-        json!({
+        let mut user = json!({
             "id": self.id,
             "isPrimaryUser": self.is_primary,
             "tenantIds": tenant_ids,
@@ -88,9 +90,61 @@ impl User {
             "emails": emails,
             "phoneNumbers": [],
             "thirdParty": [],
-            "webauthn": { "credentialIds": [] },
             "loginMethods": login_methods,
-        })
+        });
+        if cdi.shows_webauthn() {
+            user["webauthn"] = json!({ "credentialIds": [] });
+        }
+        user
+    }
+
+    /// The user before account linking (CDI < 4.0): one login method of one recipe, shaped
+    /// as that recipe's user (`{id, email, timeJoined, tenantIds}` for EmailPassword).
+    fn recipe_user_json(&self) -> Value {
+        let Some(method) = self.login_methods.first() else {
+            return json!({ "id": self.id, "timeJoined": self.time_joined(), "tenantIds": [] });
+        };
+        let mut user = json!({
+            "id": method.recipe_user_id,
+            "timeJoined": method.time_joined,
+            "tenantIds": method.tenant_ids,
+        });
+        if let Some(email) = &method.email {
+            user["email"] = json!(email);
+        }
+        user
+    }
+
+    /// The user in a recipe's own answers (sign-up, sign-in, GET /recipe/user, import): the
+    /// account-linking user from CDI 4.0, the recipe's user before.
+    pub fn recipe_answer_json(&self, cdi: CdiVersion) -> Value {
+        if cdi.has_account_linking() {
+            self.to_json(cdi)
+        } else {
+            self.recipe_user_json()
+        }
+    }
+
+    /// An item of GET /users: the user, wrapped with its recipe before CDI 4.0.
+    pub fn listing_json(&self, cdi: CdiVersion) -> Value {
+        if cdi.has_account_linking() {
+            return self.to_json(cdi);
+        }
+        let recipe_id = self
+            .login_methods
+            .first()
+            .map_or(EMAILPASSWORD, |method| method.recipe_id.as_str());
+        json!({ "recipeId": recipe_id, "user": self.recipe_user_json() })
+    }
+
+    /// The answer of a sign-up or sign-in with `recipe_user_id`: the user, and from CDI 4.0
+    /// the login method used.
+    pub fn signed_in_json(&self, recipe_user_id: &str, cdi: CdiVersion) -> Value {
+        let mut answer = json!({ "status": "OK", "user": self.recipe_answer_json(cdi) });
+        if cdi.has_account_linking() {
+            answer["recipeUserId"] = json!(recipe_user_id);
+        }
+        answer
     }
 }
 

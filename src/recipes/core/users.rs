@@ -2,7 +2,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::user::{find_user, load_users, normalise_email, User};
 use crate::db::{placeholders, BeginWrite, Db};
@@ -55,7 +55,7 @@ const RECIPE_IDS: &[&str] = &[
 async fn get_user(request: Request) -> HandlerResult {
     let user_id = request.query("userId")?;
     match find_user(&request.state.db, &request.tenant.app_id, &user_id).await? {
-        Some(user) => http::json(&json!({ "status": "OK", "user": user.to_json() })),
+        Some(user) => http::json(&json!({ "status": "OK", "user": user.to_json(request.cdi) })),
         None => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
     }
 }
@@ -176,7 +176,10 @@ async fn list_users(request: Request) -> HandlerResult {
         let ids: Vec<String> = rows.into_iter().map(|(id, _)| id).collect();
         load_users(db, app_id, &ids).await?
     };
-    body["users"] = Value::Array(users.iter().map(User::to_json).collect());
+    body["users"] = users
+        .iter()
+        .map(|user| user.listing_json(request.cdi))
+        .collect();
     http::json(&body)
 }
 
@@ -285,10 +288,8 @@ async fn count_users(request: Request) -> HandlerResult {
     let all_tenants = request
         .query_opt("includeAllTenants")?
         .is_some_and(|value| value.eq_ignore_ascii_case("true"));
-    if all_tenants && !request.tenant.is_public_tenant() {
-        return Err(ApiError::Forbidden(
-            "Only public tenantId can call this app specific API".into(),
-        ));
+    if all_tenants {
+        request.ensure_app_wide()?;
     }
     // The running counts kept by triggers: a few rows, however many users there are.
     let mut sql = String::from(
@@ -389,7 +390,7 @@ async fn users_by_account_info(request: Request) -> HandlerResult {
     let mut users = load_users(&request.state.db, &request.tenant.app_id, &ids).await?;
     users.sort_by_key(User::time_joined);
     http::json(
-        &json!({ "status": "OK", "users": users.iter().map(User::to_json).collect::<Vec<_>>() }),
+        &json!({ "status": "OK", "users": users.iter().map(|user| user.to_json(request.cdi)).collect::<Vec<_>>() }),
     )
 }
 

@@ -24,7 +24,9 @@ use self::tokens::{
 use super::core::user::find_user;
 use crate::db::{now_millis, BeginWrite, Db};
 use crate::error::ApiError;
-use crate::http::{self, ensure_tenant_exists, HandlerResult, Request, Routes, Scope, TenantId};
+use crate::http::{
+    self, ensure_tenant_exists, CdiVersion, HandlerResult, Request, Routes, Scope, TenantId,
+};
 use crate::state::AppState;
 use crate::token::token_hash;
 use crate::with_pool;
@@ -77,20 +79,26 @@ fn tenant_of_handle(app_id: &str, handle: &str) -> TenantId {
     }
 }
 
+/// The `session` of create, verify, refresh and regenerate answers; it names the login
+/// method (`recipeUserId`) from CDI 4.0.
 fn session_json(
+    cdi: CdiVersion,
     handle: &str,
     user_id: &str,
     recipe_user_id: &str,
     payload: &Map<String, Value>,
     tenant_id: &str,
 ) -> Value {
-    json!({
+    let mut session = json!({
         "handle": handle,
         "userId": user_id,
-        "recipeUserId": recipe_user_id,
         "userDataInJWT": payload,
         "tenantId": tenant_id,
-    })
+    });
+    if cdi.has_account_linking() {
+        session["recipeUserId"] = json!(recipe_user_id);
+    }
+    session
 }
 
 /// Signs `claims` with the current dynamic key or the app's static key.
@@ -146,16 +154,13 @@ async fn new_refresh_token(
     })
 }
 
-/// The answer of create and refresh: the session, a new access token, and `refresh`.
-async fn issue(
-    state: &AppState,
-    app_id: &str,
-    row: &SessionRow,
-    refresh: NewRefreshToken,
-    use_static_key: bool,
-) -> HandlerResult {
+/// The answer of create and refresh: the session, a new access token in the format of the
+/// request's CDI version, signed with the session's key, and `refresh`.
+async fn issue(request: &Request, row: &SessionRow, refresh: NewRefreshToken) -> HandlerResult {
+    let (state, app_id) = (&request.state, &request.tenant.app_id);
     let now = refresh.created;
     let access = AccessClaims {
+        version: request.cdi.access_token_version(),
         session_handle: row.handle.clone(),
         user_id: row.user_id.clone(),
         recipe_user_id: row.recipe_user_id.clone(),
@@ -167,10 +172,10 @@ async fn issue(
         anti_csrf_token: refresh.anti_csrf_token.clone(),
         user_data: row.jwt_payload.clone(),
     };
-    let access_token = sign(state, app_id, &access, use_static_key).await?;
+    let access_token = sign(state, app_id, &access, row.use_static_key).await?;
     let mut body = json!({
         "status": "OK",
-        "session": session_json(&row.handle, &row.user_id, &row.recipe_user_id, &row.jwt_payload, &row.tenant_id),
+        "session": session_json(request.cdi, &row.handle, &row.user_id, &row.recipe_user_id, &row.jwt_payload, &row.tenant_id),
         "accessToken": access.token_json(&access_token),
         "refreshToken": { "token": refresh.token, "expiry": now + refresh_validity_ms(state), "createdTime": now },
     });
@@ -187,7 +192,7 @@ async fn create(request: Request) -> HandlerResult {
     let jwt_payload = input.object("userDataInJWT")?;
     let session_data = input.object("userDataInDatabase")?;
     let use_dynamic_key = input.opt_bool("useDynamicSigningKey")?.unwrap_or(true);
-    if has_protected_claim(&jwt_payload) {
+    if has_protected_claim(&jwt_payload, request.cdi.access_token_version()) {
         return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
     }
     let state = &request.state;
@@ -215,7 +220,7 @@ async fn create(request: Request) -> HandlerResult {
     // Storing the session also marks its user active (a trigger: see the migrations).
     row.user_id = store::insert(&state.db, app_id, &row).await?;
     state.metrics.sessions_created.inc();
-    issue(state, app_id, &row, refresh, !use_dynamic_key).await
+    issue(&request, &row, refresh).await
 }
 
 /// A live session by handle; the tenant the handle names must exist.
@@ -229,17 +234,22 @@ async fn information(request: Request) -> HandlerResult {
     let handle = request.query("sessionHandle")?;
     match find_by_handle(&request, &handle).await? {
         None => unauthorised("Session does not exist."),
-        Some(row) => http::json(&json!({
-            "status": "OK",
-            "sessionHandle": row.handle,
-            "userId": row.user_id,
-            "recipeUserId": row.recipe_user_id,
-            "userDataInDatabase": row.session_data,
-            "expiry": row.expires_at,
-            "userDataInJWT": row.jwt_payload,
-            "timeCreated": row.created_at,
-            "tenantId": row.tenant_id,
-        })),
+        Some(row) => {
+            let mut body = json!({
+                "status": "OK",
+                "sessionHandle": row.handle,
+                "userId": row.user_id,
+                "userDataInDatabase": row.session_data,
+                "expiry": row.expires_at,
+                "userDataInJWT": row.jwt_payload,
+                "timeCreated": row.created_at,
+                "tenantId": row.tenant_id,
+            });
+            if request.cdi.has_account_linking() {
+                body["recipeUserId"] = json!(row.recipe_user_id);
+            }
+            http::json(&body)
+        }
     }
 }
 
@@ -299,6 +309,7 @@ async fn verify(request: Request) -> HandlerResult {
     }
     let token_session = || {
         session_json(
+            request.cdi,
             &claims.session_handle,
             &claims.user_id,
             &claims.recipe_user_id,
@@ -357,7 +368,7 @@ async fn verify(request: Request) -> HandlerResult {
             let token = sign(state, app_id, &fresh, row.use_static_key).await?;
             http::json(&json!({
                 "status": "OK",
-                "session": session_json(&fresh.session_handle, &fresh.user_id, &fresh.recipe_user_id, &fresh.user_data, &fresh.tenant_id),
+                "session": session_json(request.cdi, &fresh.session_handle, &fresh.user_id, &fresh.recipe_user_id, &fresh.user_data, &fresh.tenant_id),
                 "accessToken": fresh.token_json(&token),
             }))
         }
@@ -375,7 +386,10 @@ async fn refresh(request: Request) -> HandlerResult {
     let refresh_token = input.str("refreshToken")?;
     let anti_csrf_token = input.opt_str("antiCsrfToken")?;
     let enable_anti_csrf = input.bool("enableAntiCsrf")?;
-    let use_dynamic_key = input.bool("useDynamicSigningKey")?;
+    let use_dynamic_key = match request.cdi.refresh_must_name_signing_key() {
+        true => Some(input.bool("useDynamicSigningKey")?),
+        false => input.opt_bool("useDynamicSigningKey")?,
+    };
     let state = &request.state;
     let app_id = &request.tenant.app_id;
 
@@ -401,7 +415,7 @@ async fn refresh(request: Request) -> HandlerResult {
 
     let presented = refresh_token_hash2(&refresh_token);
     let parent = claims.parent_refresh_token_hash1.as_deref().map(token_hash);
-    let use_static_key = !use_dynamic_key;
+    let use_static_key = use_dynamic_key.map(|dynamic| !dynamic);
     let rotation = store::Rotation {
         tenant_id: &claims.tenant_id,
         handle: &claims.session_handle,
@@ -435,7 +449,7 @@ async fn refresh(request: Request) -> HandlerResult {
             let parent = Some(token_hash(&refresh_token));
             let session = (row.tenant_id.as_str(), row.handle.as_str());
             let next = new_refresh_token(state, app_id, session, parent, enable_anti_csrf).await?;
-            issue(state, app_id, &row, next, use_static_key).await
+            issue(&request, &row, next).await
         }
     }
 }
@@ -471,10 +485,8 @@ async fn remove(request: Request) -> HandlerResult {
     let targets: Vec<(String, String)> = match (user_id, handles) {
         (Some(user_id), None) => {
             let across_tenants = across_tenants.unwrap_or(true);
-            if across_tenants && !request.tenant.is_public_tenant() {
-                return Err(ApiError::Forbidden(
-                    "Only public tenantId can call this app specific API".into(),
-                ));
+            if across_tenants {
+                request.ensure_app_wide()?;
             }
             let ids = user_ids(&state.db, app_id, user_id, linked.unwrap_or(true)).await?;
             let tenant = (!across_tenants).then_some(request.tenant.tenant_id.as_str());
@@ -525,10 +537,8 @@ async fn user_sessions(request: Request) -> HandlerResult {
     let user_id = request.query("userId")?;
     let across_tenants = query_flag(&request, "fetchAcrossAllTenants", true)?;
     let linked = query_flag(&request, "fetchSessionsForAllLinkedAccounts", true)?;
-    if across_tenants && !request.tenant.is_public_tenant() {
-        return Err(ApiError::Forbidden(
-            "Only public tenantId can call this app specific API".into(),
-        ));
+    if across_tenants {
+        request.ensure_app_wide()?;
     }
     let state = &request.state;
     let app_id = &request.tenant.app_id;
@@ -561,7 +571,7 @@ async fn regenerate(request: Request) -> HandlerResult {
         return unauthorised("Session does not exist.");
     };
     let payload = new_payload.unwrap_or(row.jwt_payload);
-    if has_protected_claim(&payload) {
+    if has_protected_claim(&payload, claims.version) {
         return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
     }
     if !store::update_payload(
@@ -577,6 +587,7 @@ async fn regenerate(request: Request) -> HandlerResult {
         return unauthorised("Session does not exist.");
     }
     let session = session_json(
+        request.cdi,
         &claims.session_handle,
         &claims.user_id,
         &claims.recipe_user_id,
@@ -603,7 +614,9 @@ async fn update_payload(request: Request, field: &str, payload: Payload) -> Hand
     let input = request.json()?;
     let handle = input.str("sessionHandle")?;
     let value = input.object(field)?;
-    if matches!(payload, Payload::Jwt) && has_protected_claim(&value) {
+    if matches!(payload, Payload::Jwt)
+        && has_protected_claim(&value, request.cdi.access_token_version())
+    {
         return Err(ApiError::bad_request(PROTECTED_FIELD_ERROR));
     }
     let tenant = tenant_of_handle(&request.tenant.app_id, &handle);

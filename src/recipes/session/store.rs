@@ -164,7 +164,8 @@ pub struct Rotation<'a> {
     pub parent: Option<&'a str>,
     /// The session's new expiry, when the presented token becomes its current one.
     pub expires_at: i64,
-    pub use_static_key: bool,
+    /// `None` keeps the session's signing key choice (refreshes before CDI 5.0 may omit it).
+    pub use_static_key: Option<bool>,
 }
 
 /// Rotates a live session to the presented refresh token when that token is its current
@@ -178,7 +179,7 @@ pub async fn rotate(
 ) -> Result<Option<SessionRow>, ApiError> {
     let row: Option<Row> = with_pool!(db, pool => {
         sqlx::query_as(&format!(
-            "UPDATE sessions SET refresh_token_hash_2 = $4, use_static_key = $6, \
+            "UPDATE sessions SET refresh_token_hash_2 = $4, use_static_key = COALESCE($6, use_static_key), \
                expires_at = CASE WHEN refresh_token_hash_2 = $4 THEN expires_at ELSE $5 END \
              WHERE app_id = $1 AND tenant_id = $2 AND session_handle = $3 AND expires_at > $7 \
                AND (refresh_token_hash_2 = $4 OR refresh_token_hash_2 = $8) \

@@ -1,4 +1,4 @@
-//! The two tokens of a session: the access token (an RS256 JWT in upstream's version 5
+//! The two tokens of a session: the access token (an RS256 JWT in upstream's version 4 or 5
 //! format, which the SDKs verify themselves) and the refresh token (opaque to clients:
 //! AES-256-GCM under a per-app key).
 
@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::db::Db;
+use crate::http::AccessTokenVersion;
 use crate::signing_keys::{SigningKey, SigningKeys};
 use crate::token::token_hash;
 use crate::with_pool;
 
-/// Claims the core sets itself; a user payload may not contain them.
-pub const PROTECTED_CLAIMS: [&str; 9] = [
+/// Claims the core sets itself in a version 5 token; a user payload may not contain them.
+/// Version 4 has all but `rsub`, version 3 neither `tId` nor `rsub`.
+const PROTECTED_CLAIMS: [&str; 9] = [
     "sub",
     "exp",
     "iat",
@@ -31,17 +33,35 @@ pub const PROTECTED_CLAIMS: [&str; 9] = [
     "rsub",
 ];
 
+/// The claims a token of `version` must carry and a payload for it may not.
+fn protected_claims(version: AccessTokenVersion) -> &'static [&'static str] {
+    match version {
+        AccessTokenVersion::V3 => &PROTECTED_CLAIMS[..7],
+        AccessTokenVersion::V4 => &PROTECTED_CLAIMS[..8],
+        AccessTokenVersion::V5 => &PROTECTED_CLAIMS,
+    }
+}
+
 pub const PROTECTED_FIELD_ERROR: &str = "The user payload contains protected field";
 
-pub fn has_protected_claim(payload: &Map<String, Value>) -> bool {
-    PROTECTED_CLAIMS
+pub fn has_protected_claim(payload: &Map<String, Value>, version: AccessTokenVersion) -> bool {
+    protected_claims(version)
         .iter()
         .any(|claim| payload.contains_key(*claim))
+}
+
+fn version_text(version: AccessTokenVersion) -> &'static str {
+    match version {
+        AccessTokenVersion::V3 => "3",
+        AccessTokenVersion::V4 => "4",
+        AccessTokenVersion::V5 => "5",
+    }
 }
 
 /// What an access token says.
 #[derive(Debug, Clone)]
 pub struct AccessClaims {
+    pub version: AccessTokenVersion,
     pub session_handle: String,
     pub user_id: String,
     pub recipe_user_id: String,
@@ -58,9 +78,14 @@ pub struct AccessClaims {
 impl AccessClaims {
     /// Signs the claims with `key` into a JWT.
     pub fn sign(&self, key: &SigningKey) -> String {
-        let header = json!({ "alg": "RS256", "typ": "JWT", "version": "5", "kid": key.key_id });
+        let header = json!({
+            "alg": "RS256",
+            "typ": "JWT",
+            "version": version_text(self.version),
+            "kid": key.key_id,
+        });
         let mut payload = self.user_data.clone();
-        for (claim, value) in [
+        let claims = [
             ("sub", json!(self.user_id)),
             ("exp", json!(self.expiry / 1000)),
             ("iat", json!(self.created / 1000)),
@@ -73,7 +98,12 @@ impl AccessClaims {
             ("antiCsrfToken", json!(self.anti_csrf_token)),
             ("tId", json!(self.tenant_id)),
             ("rsub", json!(self.recipe_user_id)),
-        ] {
+        ];
+        // The claims are listed in protected_claims' order.
+        for (claim, value) in claims
+            .into_iter()
+            .take(protected_claims(self.version).len())
+        {
             payload.insert(claim.to_string(), value);
         }
         let signed = format!(
@@ -104,6 +134,7 @@ fn jwt_error(detail: &str) -> TokenError {
 /// A JWT split into its parts, header checked, signature not yet verified.
 pub struct UnverifiedToken<'a> {
     pub key_id: String,
+    version: AccessTokenVersion,
     signed: &'a str,
     signature: &'a str,
     payload: Map<String, Value>,
@@ -132,12 +163,14 @@ impl<'a> UnverifiedToken<'a> {
                 Some(_) => {}
             }
         }
-        if header_json
-            .get("version")
-            .is_some_and(|version| version != "5")
-        {
-            return Err(jwt_error("JWT header mismatch - version"));
-        }
+        let version = [
+            AccessTokenVersion::V3,
+            AccessTokenVersion::V4,
+            AccessTokenVersion::V5,
+        ]
+        .into_iter()
+        .find(|version| header_json.get("version") == Some(&json!(version_text(*version))))
+        .ok_or_else(|| jwt_error("JWT header mismatch - version"))?;
         let key_id = match header_json.get("kid") {
             Some(Value::String(kid)) => kid.clone(),
             _ => return Err(jwt_error("JWT header missing - kid")),
@@ -145,6 +178,7 @@ impl<'a> UnverifiedToken<'a> {
         let payload_json = decode(payload).ok_or_else(|| jwt_error("Invalid JWT"))?;
         Ok(Self {
             key_id,
+            version,
             signed: &token[..header.len() + 1 + payload.len()],
             signature,
             payload: payload_json,
@@ -162,8 +196,8 @@ impl<'a> UnverifiedToken<'a> {
     /// The claims, once every protected claim is present with the right type.
     pub fn claims(self) -> Result<AccessClaims, TokenError> {
         let mut payload = self.payload;
-        for claim in PROTECTED_CLAIMS {
-            if !payload.contains_key(claim) {
+        for claim in protected_claims(self.version) {
+            if !payload.contains_key(*claim) {
                 return Err(TokenError(format!(
                     "Access token does not contain all the information. Maybe the structure has changed? {claim}"
                 )));
@@ -198,9 +232,17 @@ impl<'a> UnverifiedToken<'a> {
         let parent_refresh_token_hash1 =
             optional(take("parentRefreshTokenHash1"), "parentRefreshTokenHash1")?;
         let anti_csrf_token = optional(take("antiCsrfToken"), "antiCsrfToken")?;
-        let tenant_id = string(take("tId"), "tId")?;
-        let recipe_user_id = string(take("rsub"), "rsub")?;
+        // Version 3 tokens predate tenants; before version 5 a user had one login method.
+        let tenant_id = match self.version {
+            AccessTokenVersion::V3 => "public".to_string(),
+            _ => string(take("tId"), "tId")?,
+        };
+        let recipe_user_id = match self.version {
+            AccessTokenVersion::V5 => string(take("rsub"), "rsub")?,
+            _ => user_id.clone(),
+        };
         Ok(AccessClaims {
+            version: self.version,
             session_handle,
             user_id,
             recipe_user_id,
