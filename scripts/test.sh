@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting, lints, the Rust tests (HTTP tests on SQLite and on
-# PostgreSQL), then the supertokens-node and supertokens-python scenarios against a freshly
-# started gatehouse on each backend.
+# PostgreSQL), then the supertokens-node and supertokens-python scenarios and the SDK release
+# matrix (one user journey per old SDK release, tests/sdk/matrix.sh) against a freshly started
+# gatehouse on each backend.
 #
 # PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres). When it
 # is unreachable the PostgreSQL half is skipped with a loud line, except with CI=true, where
@@ -77,6 +78,7 @@ start_server() {
 echo "-- on SQLite"
 start_server SQLITE_PATH="$scratch/sdk.db"
 bash tests/sdk/run.sh
+bash tests/sdk/matrix.sh
 stop_server
 
 if postgres_reachable; then
@@ -85,6 +87,7 @@ if postgres_reachable; then
     psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $database"
     start_server POSTGRESQL_CONNECTION_URI="${TEST_DATABASE_URL%/*}/$database"
     bash tests/sdk/run.sh
+    bash tests/sdk/matrix.sh
     stop_server
     psql "$TEST_DATABASE_URL" -qc "DROP DATABASE $database WITH (FORCE)"
 elif [[ "${CI:-}" == "true" ]]; then

@@ -1,0 +1,410 @@
+"use strict";
+// The release-matrix user journey for one supertokens-node release, chosen by
+// SDK_RELEASE (a key of releases.js: 15, 16, 19, 21, 23, 24). The SDK's config
+// is process-wide, so matrix.sh runs this file once per release, each in its
+// own process.
+//
+// The SDK talks to gatehouse through a recording proxy (lib/proxy.js), so every
+// step can assert which core calls it made and a failing step prints the
+// exchanges it caused (path, cdi-version, body, gatehouse's answer). Steps run
+// in order and share the journey's user; a step that needs an earlier step's
+// result says so when that step failed.
+
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const crypto = require("node:crypto");
+const http = require("node:http");
+const express = require("express");
+const { loadRelease } = require("./releases");
+const { startRecordingProxy, isJwksFetch, describe } = require("./lib/proxy");
+
+function requireEnv(name) {
+    const value = process.env[name];
+    if (!value) {
+        throw new Error(`${name} must be set (run the matrix through tests/sdk/matrix.sh)`);
+    }
+    return value;
+}
+
+const GATEHOUSE_URL = requireEnv("GATEHOUSE_URL");
+const GATEHOUSE_API_KEY = requireEnv("GATEHOUSE_API_KEY");
+const release = loadRelease(requireEnv("SDK_RELEASE"));
+const { sdk, api } = release;
+const { SuperTokens, Session, EmailPassword, EmailVerification, UserMetadata, UserRoles, Dashboard } = sdk;
+
+const TAG = crypto.randomBytes(6).toString("hex");
+const EMAIL = `matrix-node${release.name}-${TAG}@example.com`;
+const PASSWORD = "Journey-Passw0rd";
+// Dashboard users are global and limited to 3 without a licence. The prefix
+// is the dashboard scenario's, so either one removes what the other left.
+const DASHBOARD_EMAIL = `sdk-dash-matrix-node${release.name}-${TAG}@example.com`;
+const DASHBOARD_PASSWORD = "Dashboard-Passw0rd1";
+
+let proxy;
+let app;
+const journey = {}; // filled by the steps: userId, session tokens, handle...
+
+function need(key) {
+    assert.ok(journey[key] !== undefined, `this step needs ${key} from an earlier step, which failed`);
+    return journey[key];
+}
+
+// A journey step: runs fn and, when it fails, appends the core exchanges the
+// step caused to the error message.
+function step(name, fn) {
+    test(`[node ${release.name} / CDI ${release.cdi}] ${name}`, async () => {
+        const start = proxy.exchanges.length;
+        const calls = () => proxy.exchanges.slice(start);
+        try {
+            await fn({ calls, corePaths: () => calls().filter((e) => !isJwksFetch(e)).map((e) => `${e.method} ${e.path}`) });
+        } catch (err) {
+            const seen = calls();
+            const extra =
+                `\n  core exchanges during this step (${seen.length}):` +
+                (seen.length ? "\n    " + seen.map(describe).join("\n    ") : " none");
+            // The test reporter prints the stack, which already holds the message.
+            if (err && typeof err === "object") {
+                err.message = String(err.message) + extra;
+                err.stack = String(err.stack) + extra;
+            }
+            throw err;
+        }
+    });
+}
+
+async function startApp() {
+    const server = http.createServer();
+    await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+    });
+    return { server, port: server.address().port };
+}
+
+async function readBody(res) {
+    const text = await res.text();
+    let json;
+    try {
+        json = JSON.parse(text);
+    } catch (_) {
+        json = undefined;
+    }
+    return { status: res.status, text, json };
+}
+
+// Dashboard credentials the docs' way: a direct POST to the core with
+// rid: dashboard and the api key, no cdi-version.
+async function coreDashboardCall(method, path, body) {
+    const res = await fetch(`${GATEHOUSE_URL}${path}`, {
+        method,
+        headers: { rid: "dashboard", "api-key": GATEHOUSE_API_KEY, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return readBody(res);
+}
+
+async function removeDashboardUsers(prefix) {
+    const list = await coreDashboardCall("GET", "/recipe/dashboard/users");
+    assert.equal(list.status, 200, `GET /recipe/dashboard/users answered ${list.status}: ${list.text}`);
+    for (const u of list.json.users.filter((u) => u.email.startsWith(prefix))) {
+        const del = await coreDashboardCall("DELETE", `/recipe/dashboard/user?userId=${encodeURIComponent(u.userId)}`);
+        assert.equal(del.status, 200, `DELETE /recipe/dashboard/user answered ${del.status}: ${del.text}`);
+    }
+}
+
+async function appCall(method, path, { bearer, body } = {}) {
+    const headers = {};
+    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`http://127.0.0.1:${app.port}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return readBody(res);
+}
+
+async function rejectsWithSessionError(promise, type) {
+    let caught;
+    await assert.rejects(promise, (err) => {
+        caught = err;
+        assert.ok(Session.Error.isErrorFromSuperTokens(err), `expected a SuperTokens session error, got ${err && err.stack}`);
+        assert.equal(err.type, type, `expected ${type}, got ${err.type} (${err.message})`);
+        return true;
+    });
+    return caught;
+}
+
+function decodeJwt(token) {
+    const [h, p] = token.split(".");
+    return { header: JSON.parse(Buffer.from(h, "base64url")), payload: JSON.parse(Buffer.from(p, "base64url")) };
+}
+
+before(async () => {
+    proxy = await startRecordingProxy(GATEHOUSE_URL);
+    app = await startApp();
+    SuperTokens.init({
+        framework: "express",
+        supertokens: { connectionURI: proxy.url, apiKey: GATEHOUSE_API_KEY },
+        appInfo: {
+            appName: "gatehouse-sdk-matrix",
+            apiDomain: `http://localhost:${app.port}`,
+            websiteDomain: "http://localhost:3000",
+            apiBasePath: "/auth",
+            websiteBasePath: "/auth",
+        },
+        recipeList: [
+            EmailPassword.init(),
+            EmailVerification.init({ mode: "OPTIONAL" }),
+            UserMetadata.init(),
+            UserRoles.init(),
+            Session.init(),
+            Dashboard.init(),
+        ],
+        telemetry: false,
+    });
+    const expressApp = express();
+    expressApp.use(sdk.framework.middleware());
+    expressApp.use(sdk.framework.errorHandler());
+    // eslint-disable-next-line no-unused-vars
+    expressApp.use((err, req, res, next) => res.status(500).json({ message: String(err && err.message) }));
+    app.server.on("request", expressApp);
+});
+
+after(async () => {
+    // SDK_MATRIX_DUMP=1 prints every core exchange of the journey.
+    if (process.env.SDK_MATRIX_DUMP === "1") {
+        console.log(`core exchanges of the journey (${proxy.exchanges.length}):\n  ` + proxy.exchanges.map(describe).join("\n  "));
+    }
+    app.server.closeAllConnections?.();
+    await new Promise((resolve) => app.server.close(resolve));
+    await proxy.close();
+});
+
+step("the installed release is the pinned one and speaks exactly the expected CDI version", async () => {
+    assert.equal(sdk.installedVersion, release.version);
+    assert.deepEqual(sdk.cdiSupported, [release.cdi]);
+});
+
+step("sign up", async ({ corePaths, calls }) => {
+    const res = await EmailPassword.signUp("public", EMAIL, PASSWORD);
+    assert.equal(res.status, "OK", `signUp answered ${JSON.stringify(res)}`);
+    const u = api.authResult(res);
+    assert.equal(typeof u.id, "string");
+    assert.ok(u.id.length > 0);
+    // Later steps only need the id: keep it even if a check below fails.
+    journey.userId = u.id;
+    assert.equal(u.email, EMAIL);
+    assert.equal(u.recipeUserId, u.id);
+    // Version negotiation happened on this first call: GET /apiversion without
+    // a cdi-version header, and the SDK settled on its only version.
+    const negotiation = calls().filter((e) => e.path === "/apiversion");
+    assert.equal(negotiation.length, 1, "the first core call negotiates the CDI version");
+    assert.equal(negotiation[0].cdiVersion, undefined, "GET /apiversion carries no cdi-version");
+    assert.equal(sdk.Querier.apiVersion, release.cdi, "the SDK negotiated its CDI version");
+    assert.ok(corePaths().includes("POST /public/recipe/signup"), corePaths().join(", "));
+});
+
+step("sign up again with the same email is EMAIL_ALREADY_EXISTS_ERROR", async () => {
+    need("userId");
+    const res = await EmailPassword.signUp("public", EMAIL, PASSWORD);
+    assert.equal(res.status, "EMAIL_ALREADY_EXISTS_ERROR", JSON.stringify(res));
+});
+
+step("sign in", async ({ corePaths }) => {
+    const userId = need("userId");
+    const res = await EmailPassword.signIn("public", EMAIL, PASSWORD);
+    assert.equal(res.status, "OK", `signIn answered ${JSON.stringify(res)}`);
+    const u = api.authResult(res);
+    assert.equal(u.id, userId);
+    assert.equal(u.email, EMAIL);
+    assert.equal(u.recipeUserId, userId);
+    assert.ok(corePaths().includes("POST /public/recipe/signin"), corePaths().join(", "));
+});
+
+step("sign in with a wrong password, and with an unknown email, is WRONG_CREDENTIALS_ERROR", async () => {
+    need("userId");
+    const wrong = await EmailPassword.signIn("public", EMAIL, PASSWORD + "-wrong");
+    assert.deepEqual(wrong, { status: "WRONG_CREDENTIALS_ERROR" });
+    const unknown = await EmailPassword.signIn("public", `nobody-${TAG}@example.com`, PASSWORD);
+    assert.deepEqual(unknown, { status: "WRONG_CREDENTIALS_ERROR" });
+});
+
+step("get user by id (and an unknown id answers nothing)", async () => {
+    const userId = need("userId");
+    const u = await api.getUser(userId);
+    assert.ok(u, "the signed-up user must be found");
+    assert.equal(u.id, userId);
+    assert.deepEqual(u.emails, [EMAIL]);
+    assert.deepEqual(u.tenantIds, ["public"]);
+    assert.deepEqual(u.recipeIds, ["emailpassword"]);
+    assert.ok(Number.isInteger(u.timeJoined) && Math.abs(Date.now() - u.timeJoined) < 5 * 60 * 1000, `timeJoined ${u.timeJoined}`);
+    assert.equal(await api.getUser(crypto.randomUUID()), undefined);
+});
+
+step("create a session", async ({ corePaths }) => {
+    const userId = need("userId");
+    const s = await Session.createNewSessionWithoutRequestResponse("public", api.userIdArg(userId), { journey: TAG }, { secret: TAG });
+    const tokens = s.getAllSessionTokensDangerously();
+    // Later steps need the session: keep it even if a check below fails.
+    journey.handle = s.getHandle();
+    journey.tokens = tokens;
+    assert.equal(s.getUserId(), userId);
+    assert.equal(s.getTenantId(), "public");
+    assert.equal(typeof tokens.accessToken, "string");
+    assert.equal(typeof tokens.refreshToken, "string");
+    assert.equal(tokens.accessAndFrontTokenUpdated, true);
+    const { header, payload } = decodeJwt(tokens.accessToken);
+    assert.equal(header.version, release.tokenVersion, `CDI ${release.cdi} access tokens are v${release.tokenVersion}`);
+    assert.equal(payload.sub, userId);
+    assert.equal(payload.sessionHandle, s.getHandle());
+    assert.equal(payload.tId, "public");
+    assert.equal(payload.journey, TAG);
+    assert.deepEqual(s.getAccessTokenPayload().journey, TAG);
+    assert.ok(corePaths().includes("POST /public/recipe/session"), corePaths().join(", "));
+});
+
+step("get the session: verified locally through the JWKS, no core call", async ({ corePaths, calls }) => {
+    const { accessToken } = need("tokens");
+    const s = await Session.getSessionWithoutRequestResponse(accessToken);
+    assert.equal(s.getHandle(), journey.handle);
+    assert.equal(s.getUserId(), journey.userId);
+    assert.equal(s.getAccessTokenPayload().journey, TAG);
+    assert.deepEqual(corePaths(), [], "a plain getSession of a fresh token must not call the core");
+    // The JWKS is fetched at most once, and only from the public endpoint.
+    for (const e of calls().filter(isJwksFetch)) {
+        assert.equal(e.status, 200, describe(e));
+    }
+    const info = await Session.getSessionInformation(journey.handle);
+    assert.ok(info, "getSessionInformation must find the new session");
+    assert.equal(info.userId, journey.userId);
+    assert.deepEqual(info.sessionDataInDatabase, { secret: TAG });
+    assert.equal(info.customClaimsInAccessTokenPayload.journey, TAG);
+    assert.equal(info.tenantId, "public");
+});
+
+step("refresh the session twice (rotation)", async ({ corePaths }) => {
+    const first = need("tokens");
+    const r1 = await Session.refreshSessionWithoutRequestResponse(first.refreshToken);
+    assert.equal(r1.getHandle(), journey.handle);
+    assert.equal(r1.getUserId(), journey.userId);
+    const t1 = r1.getAllSessionTokensDangerously();
+    assert.notEqual(t1.refreshToken, first.refreshToken, "refresh must rotate the refresh token");
+    assert.notEqual(t1.accessToken, first.accessToken);
+    assert.equal(decodeJwt(t1.accessToken).payload.journey, TAG);
+    // Refreshing with the new token makes it the current one, so the first
+    // token is now older than the current token's parent.
+    const r2 = await Session.refreshSessionWithoutRequestResponse(t1.refreshToken);
+    const t2 = r2.getAllSessionTokensDangerously();
+    journey.latestTokens = t2;
+    assert.equal(r2.getHandle(), journey.handle);
+    assert.notEqual(t2.refreshToken, t1.refreshToken);
+    assert.deepEqual(corePaths(), ["POST /recipe/session/refresh", "POST /recipe/session/refresh"]);
+});
+
+step("reusing the first refresh token is token theft", async () => {
+    const first = need("tokens");
+    need("latestTokens");
+    const err = await rejectsWithSessionError(Session.refreshSessionWithoutRequestResponse(first.refreshToken), "TOKEN_THEFT_DETECTED");
+    assert.deepEqual(api.theftPayload(err.payload), api.expectedTheftPayload(journey.userId, journey.handle));
+});
+
+step("revoke the session: it is gone", async () => {
+    const handle = need("handle");
+    const latest = need("latestTokens");
+    assert.equal(await Session.revokeSession(handle), true);
+    assert.equal(await Session.getSessionInformation(handle), undefined);
+    await rejectsWithSessionError(
+        Session.getSessionWithoutRequestResponse(latest.accessToken, undefined, { checkDatabase: true }),
+        "UNAUTHORISED",
+    );
+    await rejectsWithSessionError(Session.refreshSessionWithoutRequestResponse(latest.refreshToken), "UNAUTHORISED");
+    assert.equal(await Session.revokeSession(handle), false, "a second revoke finds nothing");
+});
+
+step("user metadata: update, read back, remove a field", async () => {
+    const userId = need("userId");
+    const first = await UserMetadata.updateUserMetadata(userId, { first_name: "Journey", journey: { tag: TAG, n: 1 }, drop: true });
+    assert.deepEqual(first, { status: "OK", metadata: { first_name: "Journey", journey: { tag: TAG, n: 1 }, drop: true } });
+    const second = await UserMetadata.updateUserMetadata(userId, { drop: null, journey: { n: 2 } });
+    assert.deepEqual(second.metadata, { first_name: "Journey", journey: { n: 2 } }, "a top-level update replaces, null removes");
+    const read = await UserMetadata.getUserMetadata(userId);
+    assert.deepEqual(read, { status: "OK", metadata: { first_name: "Journey", journey: { n: 2 } } });
+});
+
+step("roles and permissions", async () => {
+    const userId = need("userId");
+    const role = `matrix-role-${TAG}`;
+    const [p1, p2] = [`read-${TAG}`, `write-${TAG}`];
+    assert.deepEqual(await UserRoles.createNewRoleOrAddPermissions(role, [p1, p2]), { status: "OK", createdNewRole: true });
+    assert.deepEqual(await UserRoles.createNewRoleOrAddPermissions(role, [p1]), { status: "OK", createdNewRole: false });
+    assert.deepEqual(await UserRoles.addRoleToUser("public", userId, role), { status: "OK", didUserAlreadyHaveRole: false });
+    assert.deepEqual(await UserRoles.addRoleToUser("public", userId, role), { status: "OK", didUserAlreadyHaveRole: true });
+    assert.deepEqual(await UserRoles.getRolesForUser("public", userId), { status: "OK", roles: [role] });
+    const perms = await UserRoles.getPermissionsForRole(role);
+    assert.equal(perms.status, "OK");
+    assert.deepEqual([...perms.permissions].sort(), [p1, p2]);
+    assert.deepEqual(await UserRoles.getRolesThatHavePermission(p2), { status: "OK", roles: [role] });
+    assert.deepEqual(await UserRoles.addRoleToUser("public", userId, `no-such-role-${TAG}`), { status: "UNKNOWN_ROLE_ERROR" });
+});
+
+step("email verification: token, verify, isVerified", async () => {
+    const userId = need("userId");
+    const id = api.userIdArg(userId);
+    assert.equal(await EmailVerification.isEmailVerified(id, EMAIL), false);
+    const created = await EmailVerification.createEmailVerificationToken("public", id, EMAIL);
+    assert.equal(created.status, "OK", JSON.stringify(created));
+    assert.equal(typeof created.token, "string");
+    assert.ok(created.token.length > 0);
+    const verified = await api.verifyEmailUsingToken(created.token);
+    assert.equal(verified.status, "OK", JSON.stringify(verified));
+    assert.deepEqual(api.verifiedUser(verified.user), { id: userId, email: EMAIL });
+    assert.equal(await EmailVerification.isEmailVerified(id, EMAIL), true);
+    const again = await EmailVerification.createEmailVerificationToken("public", id, EMAIL);
+    assert.equal(again.status, "EMAIL_ALREADY_VERIFIED_ERROR");
+    const reused = await api.verifyEmailUsingToken(created.token);
+    assert.equal(reused.status, "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR");
+});
+
+step("dashboard: sign in through the SDK's dashboard API and list users", async ({ corePaths }) => {
+    const userId = need("userId");
+    await removeDashboardUsers("sdk-dash-");
+    const created = await coreDashboardCall("POST", "/recipe/dashboard/user", { email: DASHBOARD_EMAIL, password: DASHBOARD_PASSWORD });
+    assert.equal(created.status, 200, `POST /recipe/dashboard/user answered ${created.status}: ${created.text}`);
+    assert.equal(created.json.status, "OK", created.text);
+    try {
+        const refused = await appCall("GET", "/auth/dashboard/api/users?limit=10", { bearer: "not-a-session" });
+        assert.equal(refused.status, 401, `an unknown dashboard session must be refused: ${refused.status} ${refused.text}`);
+        assert.deepEqual(refused.json, { message: "Unauthorised access" });
+
+        const wrong = await appCall("POST", "/auth/dashboard/api/signin", { body: { email: DASHBOARD_EMAIL, password: "Wrong-Passw0rd1" } });
+        assert.equal(wrong.status, 200, wrong.text);
+        assert.deepEqual(wrong.json, { status: "INVALID_CREDENTIALS_ERROR" });
+
+        const signin = await appCall("POST", "/auth/dashboard/api/signin", { body: { email: DASHBOARD_EMAIL, password: DASHBOARD_PASSWORD } });
+        assert.equal(signin.status, 200, `signin answered ${signin.status}: ${signin.text}`);
+        assert.equal(signin.json.status, "OK", signin.text);
+        assert.equal(typeof signin.json.sessionId, "string");
+        assert.ok(corePaths().includes("POST /recipe/dashboard/signin"), corePaths().join(", "));
+
+        const list = await appCall("GET", "/auth/dashboard/api/users?limit=10", { bearer: signin.json.sessionId });
+        assert.equal(list.status, 200, `users list answered ${list.status}: ${list.text}`);
+        assert.equal(list.json.status, "OK", list.text);
+        assert.ok(Array.isArray(list.json.users) && list.json.users.length <= 10, list.text);
+        const mine = list.json.users.map(api.dashboardUser).find((u) => u.id === userId);
+        assert.ok(mine, `the journey's user ${userId} must be in the dashboard's newest-first list: ${list.text}`);
+        assert.deepEqual(mine.emails, [EMAIL]);
+        assert.equal(mine.recipeId, "emailpassword");
+        assert.equal(mine.firstName, "Journey", "the dashboard shows first_name from the user's metadata");
+        assert.ok(corePaths().includes("POST /recipe/dashboard/session/verify"), corePaths().join(", "));
+    } finally {
+        await removeDashboardUsers(DASHBOARD_EMAIL);
+    }
+});
+
+step("every core call of the journey carried the negotiated cdi-version", async () => {
+    const sdkCalls = proxy.exchanges.filter((e) => e.path !== "/apiversion" && !isJwksFetch(e));
+    assert.ok(sdkCalls.length > 20, `the journey made ${sdkCalls.length} core calls`);
+    const wrong = sdkCalls.filter((e) => e.cdiVersion !== release.cdi);
+    assert.deepEqual(wrong.map(describe), [], `calls without cdi-version ${release.cdi}`);
+});
