@@ -460,12 +460,18 @@ on_both_backends!(session_and_jwt_calls, |backend| {
         .get("/public/recipe/session/user?userId=go-user")
         .await
         .json();
-    assert_eq!(strings(&handles, "sessionHandles"), std::slice::from_ref(&handle));
+    assert_eq!(
+        strings(&handles, "sessionHandles"),
+        std::slice::from_ref(&handle)
+    );
     let handles = go
         .get("/recipe/session/user?userId=go-user&fetchAcrossAllTenants=true")
         .await
         .json();
-    assert_eq!(strings(&handles, "sessionHandles"), std::slice::from_ref(&handle));
+    assert_eq!(
+        strings(&handles, "sessionHandles"),
+        std::slice::from_ref(&handle)
+    );
 
     let data = go
         .put(
@@ -548,7 +554,10 @@ on_both_backends!(session_and_jwt_calls, |backend| {
         )
         .await
         .json();
-    assert_eq!(strings(&revoked, "sessionHandlesRevoked"), std::slice::from_ref(&handle));
+    assert_eq!(
+        strings(&revoked, "sessionHandlesRevoked"),
+        std::slice::from_ref(&handle)
+    );
     let revoked = go
         .post(
             "/recipe/session/remove",

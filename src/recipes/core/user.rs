@@ -28,6 +28,16 @@ pub struct LoginMethod {
     pub verified: bool,
 }
 
+impl LoginMethod {
+    /// Adds what the login method signs in with (its email) to its JSON form; keys that do
+    /// not apply are left out, never sent as null.
+    fn add_account_info(&self, value: &mut Value) {
+        if let Some(email) = &self.email {
+            value["email"] = json!(email);
+        }
+    }
+}
+
 /// A user with all its login methods.
 #[derive(Debug, Clone)]
 pub struct User {
@@ -76,9 +86,7 @@ impl User {
                     "timeJoined": method.time_joined,
                     "recipeId": method.recipe_id,
                 });
-                if let Some(email) = &method.email {
-                    value["email"] = json!(email);
-                }
+                method.add_account_info(&mut value);
                 value
             })
             .collect();
@@ -109,9 +117,7 @@ impl User {
             "timeJoined": method.time_joined,
             "tenantIds": method.tenant_ids,
         });
-        if let Some(email) = &method.email {
-            user["email"] = json!(email);
-        }
+        method.add_account_info(&mut user);
         user
     }
 
