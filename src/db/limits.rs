@@ -13,6 +13,8 @@ pub const MAX_EMAIL_CHARS: usize = 256;
 pub const MAX_ROLE_CHARS: usize = 255;
 /// Imported password hashes.
 pub const MAX_PASSWORD_HASH_CHARS: usize = 256;
+/// Factor ids (login methods and second factors), as upstream's columns.
+pub const MAX_FACTOR_ID_CHARS: usize = 128;
 
 /// Request fields whose values are stored, with the size of the column each lands in.
 const STORED_FIELDS: &[(&str, usize)] = &[
@@ -26,6 +28,8 @@ const STORED_FIELDS: &[(&str, usize)] = &[
     ("permission", MAX_ROLE_CHARS),
     ("permissions", MAX_ROLE_CHARS),
     ("passwordHash", MAX_PASSWORD_HASH_CHARS),
+    ("firstFactors", MAX_FACTOR_ID_CHARS),
+    ("requiredSecondaryFactors", MAX_FACTOR_ID_CHARS),
 ];
 
 /// Why a request value cannot be stored.

@@ -44,6 +44,7 @@ impl CdiVersion {
     pub const LATEST: CdiVersion = SUPPORTED_CDI_VERSIONS[SUPPORTED_CDI_VERSIONS.len() - 1];
     const ACCOUNT_LINKING: CdiVersion = CdiVersion::new(4, 0);
     const MULTI_FACTOR: CdiVersion = CdiVersion::new(5, 0);
+    const FIRST_FACTORS_IN_SDK: CdiVersion = CdiVersion::new(5, 1);
     const WEBAUTHN: CdiVersion = CdiVersion::new(5, 3);
 
     /// From 4.0 a user has login methods (`loginMethods`, `isPrimaryUser`) and answers name
@@ -77,6 +78,13 @@ impl CdiVersion {
     /// From 5.0 the (v1) tenant answers show `firstFactors` and `requiredSecondaryFactors`.
     pub fn tenants_show_factors(self) -> bool {
         self >= Self::MULTI_FACTOR
+    }
+
+    /// From 5.1 the SDKs decide from a tenant's first factors which login methods it allows,
+    /// and the core answers every login recipe's APIs; before, the core refuses a recipe the
+    /// tenant's factors leave out.
+    pub fn sdk_enforces_first_factors(self) -> bool {
+        self >= Self::FIRST_FACTORS_IN_SDK
     }
 
     /// From 5.3 user objects carry a `webauthn` entry.

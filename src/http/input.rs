@@ -8,6 +8,14 @@ use serde_json::{Map, Value};
 use crate::db::limits::{check_stored_field, Unstorable};
 use crate::error::ApiError;
 
+/// A field of an update: absent keeps the stored value, `null` resets it, or a new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update<T> {
+    Keep,
+    Reset,
+    Set(T),
+}
+
 /// A request body that parsed as a JSON object.
 #[derive(Debug)]
 pub struct JsonInput(Map<String, Value>);
@@ -45,6 +53,20 @@ impl JsonInput {
             None => Ok(None),
             Some(Value::Object(object)) => Ok(Some(object.clone())),
             Some(_) => Err(invalid_field(field)),
+        }
+    }
+
+    /// Whether the body has `field`, whatever its value (`null` included).
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// An array of strings in an update: absent, `null` or a list.
+    pub fn str_array_update(&self, field: &str) -> Result<Update<Vec<String>>, ApiError> {
+        match self.0.get(field) {
+            None => Ok(Update::Keep),
+            Some(Value::Null) => Ok(Update::Reset),
+            Some(_) => Ok(Update::Set(self.opt_str_array(field)?.unwrap_or_default())),
         }
     }
 

@@ -27,8 +27,11 @@ use subtle::ConstantTimeEq;
 pub use cdi::{AccessTokenVersion, CdiVersion, SUPPORTED_CDI_VERSIONS};
 pub use head_limits::LimitedStream;
 pub use in_flight::{CutOff, InFlight};
-pub use input::JsonInput;
-pub use tenant::{ensure_exists as ensure_tenant_exists, exists as tenant_exists, TenantId};
+pub use input::{JsonInput, Update};
+pub use tenant::{
+    ensure_exists as ensure_tenant_exists, exists as tenant_exists, parse_app_id, parse_tenant_id,
+    TenantId, PUBLIC as PUBLIC_TENANT,
+};
 
 use crate::error::ApiError;
 use crate::metrics::UNMATCHED_ROUTE;

@@ -30,7 +30,8 @@ impl TenantId {
         self.tenant_id == PUBLIC
     }
 
-    fn is_default(&self) -> bool {
+    /// The public tenant of the public app: the base every other app and tenant starts from.
+    pub fn is_default(&self) -> bool {
         self.app_id == PUBLIC && self.tenant_id == PUBLIC
     }
 }
@@ -96,6 +97,50 @@ fn is_id(segment: &str) -> bool {
         && segment
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A tenant id of a request body, normalised (trimmed, lower case) and checked as upstream
+/// checks it, in its order.
+pub fn parse_tenant_id(text: &str) -> Result<String, ApiError> {
+    let id = text.trim().to_lowercase();
+    if id.is_empty() {
+        return Err(ApiError::bad_request(
+            "tenantId should not be an empty String",
+        ));
+    }
+    if RESERVED_SEGMENTS.contains(&id.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "Cannot use '{id}' as a tenantId"
+        )));
+    }
+    if id.starts_with("appid-") {
+        return Err(ApiError::bad_request(
+            "tenantId must not start with 'appid-'",
+        ));
+    }
+    if !is_id(&id) {
+        return Err(ApiError::bad_request(
+            "tenantId can only contain letters, numbers and hyphens",
+        ));
+    }
+    Ok(id)
+}
+
+/// An app id of a request body, normalised and checked as upstream does (no reserved words).
+pub fn parse_app_id(text: &str) -> Result<String, ApiError> {
+    let id = text.trim().to_lowercase();
+    if id.is_empty() {
+        return Err(ApiError::bad_request("appId should not be an empty String"));
+    }
+    if id.starts_with("appid-") {
+        return Err(ApiError::bad_request("appId must not start with 'appid-'"));
+    }
+    if !is_id(&id) {
+        return Err(ApiError::bad_request(
+            "appId can only contain letters, numbers and hyphens",
+        ));
+    }
+    Ok(id)
 }
 
 /// Whether the app and tenant exist (the default ones always do).

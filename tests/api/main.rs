@@ -14,6 +14,7 @@ mod hardening;
 mod head_limits;
 mod instances;
 mod metrics;
+mod multitenancy;
 mod outages;
 mod passwords;
 mod postgres_tls;

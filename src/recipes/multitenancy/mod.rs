@@ -1,0 +1,285 @@
+//! Multitenancy: creating, configuring, listing and removing apps and tenants (v2 APIs, and
+//! the v1 reads older SDKs make), which tenants a user belongs to, and the first-factor gate
+//! of the login recipes. Apps and tenants are free on every storage.
+
+mod config;
+mod store;
+
+use serde_json::{json, Value};
+
+pub use self::config::EMAIL_PASSWORD_FACTORS;
+use self::config::{FactorsUpdate, Shape};
+use self::store::{AppRemoval, Association};
+use crate::error::ApiError;
+use crate::http::{
+    self, parse_app_id, parse_tenant_id, HandlerResult, JsonInput, Request, Routes, Scope,
+    TenantId, PUBLIC_TENANT,
+};
+
+pub fn register(routes: &mut Routes) {
+    routes.put(
+        "/recipe/multitenancy/app/v2",
+        Scope::Tenant,
+        create_or_update_app,
+    );
+    routes.post("/recipe/multitenancy/app/remove", Scope::Tenant, remove_app);
+    routes.get("/recipe/multitenancy/app/list/v2", Scope::Tenant, |r| {
+        list_apps(r, Shape::V2)
+    });
+    routes.get("/recipe/multitenancy/app/list", Scope::Tenant, |r| {
+        list_apps(r, Shape::V1)
+    });
+    routes.put(
+        "/recipe/multitenancy/tenant/v2",
+        Scope::Tenant,
+        create_or_update_tenant,
+    );
+    routes.post(
+        "/recipe/multitenancy/tenant/remove",
+        Scope::Tenant,
+        remove_tenant,
+    );
+    routes.get("/recipe/multitenancy/tenant/v2", Scope::AnyTenant, |r| {
+        get_tenant(r, Shape::V2)
+    });
+    routes.get("/recipe/multitenancy/tenant/list/v2", Scope::Tenant, |r| {
+        list_tenants(r, Shape::V2)
+    });
+    routes.get("/recipe/multitenancy/tenant", Scope::AnyTenant, |r| {
+        get_tenant(r, Shape::V1)
+    });
+    routes.get("/recipe/multitenancy/tenant/list", Scope::Tenant, |r| {
+        list_tenants(r, Shape::V1)
+    });
+    routes.post(
+        "/recipe/multitenancy/tenant/user",
+        Scope::Tenant,
+        associate_user,
+    );
+    routes.post(
+        "/recipe/multitenancy/tenant/user/remove",
+        Scope::Tenant,
+        disassociate_user,
+    );
+}
+
+/// Refuses a login recipe's API (403 `message`) where the request's tenant does not allow
+/// the recipe for its CDI version (see `TenantConfig::allows_recipe`).
+pub async fn ensure_recipe_allowed(
+    request: &Request,
+    recipe_factors: &[&str],
+    message: &str,
+) -> Result<(), ApiError> {
+    if request.cdi.sdk_enforces_first_factors() {
+        return Ok(());
+    }
+    let allowed = store::find(&request.state.db, &request.tenant)
+        .await?
+        .is_none_or(|tenant| tenant.allows_recipe(recipe_factors, request.cdi));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(message.into()))
+    }
+}
+
+async fn get_tenant(request: Request, shape: Shape) -> HandlerResult {
+    match store::find(&request.state.db, &request.tenant).await? {
+        None => http::json(&json!({ "status": "TENANT_NOT_FOUND_ERROR" })),
+        Some(tenant) => {
+            let mut answer = tenant.to_json(shape, request.cdi);
+            answer["status"] = json!("OK");
+            http::json(&answer)
+        }
+    }
+}
+
+async fn list_tenants(request: Request, shape: Shape) -> HandlerResult {
+    if !request.tenant.is_public_tenant() {
+        return Err(ApiError::Forbidden(
+            "Only the public tenantId is allowed to list all tenants associated with this app"
+                .into(),
+        ));
+    }
+    let tenants: Vec<Value> = store::list(&request.state.db, Some(&request.tenant.app_id))
+        .await?
+        .iter()
+        .map(|(_, tenant)| tenant.to_json(shape, request.cdi))
+        .collect();
+    http::json(&json!({ "status": "OK", "tenants": tenants }))
+}
+
+async fn list_apps(request: Request, shape: Shape) -> HandlerResult {
+    if !request.tenant.is_default() {
+        return Err(ApiError::Forbidden(
+            "Only the public tenantId and public appId is allowed to list all apps associated with this connection uri domain"
+                .into(),
+        ));
+    }
+    let mut apps: Vec<Value> = Vec::new();
+    for (app_id, tenant) in store::list(&request.state.db, None).await? {
+        let tenant = tenant.to_json(shape, request.cdi);
+        match apps.last_mut() {
+            Some(app) if app["appId"] == app_id.as_str() => {
+                app["tenants"].as_array_mut().expect("a list").push(tenant)
+            }
+            _ => apps.push(json!({ "appId": app_id, "tenants": [tenant] })),
+        }
+    }
+    http::json(&json!({ "status": "OK", "apps": apps }))
+}
+
+async fn create_or_update_tenant(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let tenant_id = match input.opt_str("tenantId")? {
+        Some(id) => parse_tenant_id(&id)?,
+        None => PUBLIC_TENANT.to_string(),
+    };
+    let target = TenantId {
+        app_id: request.tenant.app_id.clone(),
+        tenant_id,
+    };
+    save(&request, &input, &target).await
+}
+
+async fn create_or_update_app(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let app_id = match input.opt_str("appId")? {
+        Some(id) => parse_app_id(&id)?,
+        None => PUBLIC_TENANT.to_string(),
+    };
+    let target = TenantId {
+        app_id,
+        tenant_id: PUBLIC_TENANT.to_string(),
+    };
+    save(&request, &input, &target).await
+}
+
+/// The v2 create-or-update of an app (its public tenant) or a tenant, with upstream's checks
+/// in upstream's order.
+async fn save(request: &Request, input: &JsonInput, target: &TenantId) -> HandlerResult {
+    let core_config = input.opt_object("coreConfig")?.unwrap_or_default();
+    for (field, name) in [
+        ("emailPasswordEnabled", "emailPasswordEnabled"),
+        ("thirdPartyEnabled", "thirdParty"),
+        ("passwordlessEnabled", "passwordless"),
+    ] {
+        if input.has(field) {
+            return Err(ApiError::bad_request(format!(
+                "{name} is not a valid input for this API"
+            )));
+        }
+    }
+    let update = FactorsUpdate::new(
+        input.str_array_update("firstFactors")?,
+        input.str_array_update("requiredSecondaryFactors")?,
+    )?;
+    ensure_may_write(&request.tenant, target)?;
+    if target.is_default() && !core_config.is_empty() {
+        return Err(ApiError::bad_request("Cannot modify base config"));
+    }
+    // Settings per app and tenant are not stored yet; removing a key (null) changes nothing.
+    if let Some((key, _)) = core_config.iter().find(|(_, value)| !value.is_null()) {
+        return Err(ApiError::bad_request(format!(
+            "Invalid core config: {key} cannot be set per app or tenant in gatehouse yet"
+        )));
+    }
+    let created = store::save(&request.state.db, target, update).await?;
+    http::json(&json!({ "status": "OK", "createdNew": created }))
+}
+
+/// Who may create or change an app or tenant: a tenant is changed from its app's public
+/// tenant or from itself; an app from the public app or from itself, through its public
+/// tenant.
+fn ensure_may_write(source: &TenantId, target: &TenantId) -> Result<(), ApiError> {
+    let forbidden = |message: &str| Err(ApiError::Forbidden(message.into()));
+    if target.tenant_id != PUBLIC_TENANT {
+        if !source.is_public_tenant() && source.tenant_id != target.tenant_id {
+            return forbidden("You must use the public or same tenant to add/update a tenant");
+        }
+    } else if target.app_id != PUBLIC_TENANT {
+        let same_or_public_app = source.app_id == PUBLIC_TENANT || source.app_id == target.app_id;
+        if !source.is_public_tenant() || !same_or_public_app {
+            return forbidden("You must use the public or same app to add/update an app");
+        }
+    }
+    Ok(())
+}
+
+async fn remove_tenant(request: Request) -> HandlerResult {
+    let tenant_id = parse_tenant_id(&request.json()?.str("tenantId")?)?;
+    if tenant_id == PUBLIC_TENANT {
+        return Err(ApiError::Forbidden(
+            "Cannot delete public tenant, use remove app API instead".into(),
+        ));
+    }
+    if !request.tenant.is_public_tenant() {
+        return Err(ApiError::Forbidden(
+            "Only the public tenantId is allowed to delete a tenant".into(),
+        ));
+    }
+    let target = TenantId {
+        app_id: request.tenant.app_id.clone(),
+        tenant_id,
+    };
+    let existed = store::delete_tenant(&request.state.db, &target).await?;
+    http::json(&json!({ "status": "OK", "didExist": existed }))
+}
+
+async fn remove_app(request: Request) -> HandlerResult {
+    let app_id = parse_app_id(&request.json()?.str("appId")?)?;
+    if app_id == PUBLIC_TENANT {
+        return Err(ApiError::Forbidden(
+            "Cannot delete the public app, use remove connection uri domain API instead".into(),
+        ));
+    }
+    if !request.tenant.is_default() {
+        return Err(ApiError::Forbidden(
+            "Only the public tenantId and public appId is allowed to delete an app".into(),
+        ));
+    }
+    match store::delete_app(&request.state.db, &app_id).await? {
+        AppRemoval::HasTenants => Err(ApiError::Forbidden(
+            "Please delete all tenants except the public tenant for this app before calling the delete API"
+                .into(),
+        )),
+        AppRemoval::Removed(existed) => http::json(&json!({ "status": "OK", "didExist": existed })),
+    }
+}
+
+/// The login method a tenant-user call names: `recipeUserId` from CDI 4.0, `userId` before.
+fn user_of(request: &Request) -> Result<String, ApiError> {
+    let field = match request.cdi.has_account_linking() {
+        true => "recipeUserId",
+        false => "userId",
+    };
+    let user_id = request.json()?.str(field)?.trim().to_string();
+    if user_id.is_empty() {
+        // Upstream names `userId` at every version.
+        return Err(ApiError::bad_request(
+            "Field name 'userId' cannot be an empty String",
+        ));
+    }
+    Ok(user_id)
+}
+
+async fn associate_user(request: Request) -> HandlerResult {
+    let user_id = user_of(&request)?;
+    match store::associate(&request.state.db, &request.tenant, &user_id).await? {
+        Association::UnknownUser => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
+        Association::EmailTaken => http::json(&json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" })),
+        Association::Added {
+            was_already_associated,
+        } => http::json(&json!({ "status": "OK", "wasAlreadyAssociated": was_already_associated })),
+    }
+}
+
+async fn disassociate_user(request: Request) -> HandlerResult {
+    let user_id = user_of(&request)?;
+    match store::disassociate(&request.state.db, &request.tenant, &user_id).await? {
+        None => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
+        Some(was_associated) => {
+            http::json(&json!({ "status": "OK", "wasAssociated": was_associated }))
+        }
+    }
+}

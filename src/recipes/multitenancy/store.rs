@@ -1,0 +1,248 @@
+//! Apps, tenants and which tenants a user belongs to, on either database.
+
+use super::config::{FactorsUpdate, TenantConfig};
+use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
+use crate::error::ApiError;
+use crate::http::TenantId;
+use crate::with_pool;
+
+type TenantRow = (String, Option<String>, Option<String>);
+
+fn factors(column: Option<String>) -> Result<Option<Vec<String>>, ApiError> {
+    column
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|error| {
+            anyhow::anyhow!("a stored factor list is not a JSON array: {error}").into()
+        })
+}
+
+fn to_config((tenant_id, first, secondary): TenantRow) -> Result<TenantConfig, ApiError> {
+    Ok(TenantConfig {
+        tenant_id,
+        first_factors: factors(first)?,
+        required_secondary_factors: factors(secondary)?,
+    })
+}
+
+const TENANT_COLUMNS: &str = "tenant_id, first_factors, required_secondary_factors";
+
+pub async fn find(db: &Db, tenant: &TenantId) -> Result<Option<TenantConfig>, ApiError> {
+    let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE app_id = $1 AND tenant_id = $2");
+    let row: Option<TenantRow> = with_pool!(db, pool => {
+        sqlx::query_as(&sql).bind(&tenant.app_id).bind(&tenant.tenant_id).fetch_optional(pool).await?
+    });
+    row.map(to_config).transpose()
+}
+
+/// Every tenant of one app, or of every app, oldest first within each app.
+pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantConfig)>, ApiError> {
+    let filter = if app_id.is_some() {
+        "WHERE app_id = $1"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT app_id, {TENANT_COLUMNS} FROM tenants {filter} ORDER BY app_id, created_at_time, tenant_id"
+    );
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = with_pool!(db, pool => {
+        let mut query = sqlx::query_as(&sql);
+        if let Some(app_id) = app_id {
+            query = query.bind(app_id);
+        }
+        query.fetch_all(pool).await?
+    });
+    rows.into_iter()
+        .map(|(app, tenant, first, secondary)| Ok((app, to_config((tenant, first, secondary))?)))
+        .collect()
+}
+
+/// Creates the tenant (and its app, for an app's public tenant) or updates it, in one
+/// transaction that holds the row: two instances updating one tenant at once each apply
+/// their change to the other's result. Answers whether it was created.
+pub async fn save(db: &Db, tenant: &TenantId, update: FactorsUpdate) -> Result<bool, ApiError> {
+    let base = TenantConfig::new_v2(&tenant.tenant_id);
+    let json =
+        |factors: &Option<Vec<String>>| factors.as_ref().map(|f| serde_json::json!(f).to_string());
+    let select = format!(
+        "SELECT {TENANT_COLUMNS} FROM tenants WHERE app_id = $1 AND tenant_id = $2{}",
+        db.for_update()
+    );
+    let now = now_millis();
+    Ok(with_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("INSERT INTO apps (app_id, created_at_time) VALUES ($1, $2) ON CONFLICT (app_id) DO NOTHING")
+            .bind(&tenant.app_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let created = sqlx::query(
+            "INSERT INTO tenants (app_id, tenant_id, created_at_time, first_factors, required_secondary_factors) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (app_id, tenant_id) DO NOTHING",
+        )
+        .bind(&tenant.app_id)
+        .bind(&tenant.tenant_id)
+        .bind(now)
+        .bind(json(&base.first_factors))
+        .bind(json(&base.required_secondary_factors))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let row: TenantRow = sqlx::query_as(&select)
+            .bind(&tenant.app_id)
+            .bind(&tenant.tenant_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut config = to_config(row)?;
+        config.apply(update);
+        sqlx::query(
+            "UPDATE tenants SET first_factors = $3, required_secondary_factors = $4 \
+             WHERE app_id = $1 AND tenant_id = $2",
+        )
+        .bind(&tenant.app_id)
+        .bind(&tenant.tenant_id)
+        .bind(json(&config.first_factors))
+        .bind(json(&config.required_secondary_factors))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        created
+    }))
+}
+
+/// Deletes a tenant and, through the foreign keys, its memberships, sessions, role
+/// assignments and verification tokens; users stay in the app. Answers whether it existed.
+pub async fn delete_tenant(db: &Db, tenant: &TenantId) -> Result<bool, ApiError> {
+    Ok(with_pool!(db, pool => {
+        sqlx::query("DELETE FROM tenants WHERE app_id = $1 AND tenant_id = $2")
+            .bind(&tenant.app_id)
+            .bind(&tenant.tenant_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+            == 1
+    }))
+}
+
+pub enum AppRemoval {
+    Removed(bool),
+    HasTenants,
+}
+
+/// Deletes an app with all its data, unless tenants other than its public one are left.
+pub async fn delete_app(db: &Db, app_id: &str) -> Result<AppRemoval, ApiError> {
+    Ok(with_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE app_id = $1")
+            .bind(app_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if tenants > 1 {
+            return Ok(AppRemoval::HasTenants);
+        }
+        let removed = sqlx::query("DELETE FROM apps WHERE app_id = $1")
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        tx.commit().await?;
+        AppRemoval::Removed(removed)
+    }))
+}
+
+pub enum Association {
+    UnknownUser,
+    EmailTaken,
+    Added { was_already_associated: bool },
+}
+
+/// Adds a login method to a tenant. An email-password login method needs its email free
+/// in that tenant.
+pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Association, ApiError> {
+    let login: Option<(String, String, i64, Option<String>)> = with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT recipe_id, primary_user_id, time_joined, email FROM users WHERE app_id = $1 AND user_id = $2",
+        )
+        .bind(&tenant.app_id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+    });
+    let Some((recipe_id, primary_user_id, time_joined, email)) = login else {
+        return Ok(Association::UnknownUser);
+    };
+    let domain = email
+        .as_deref()
+        .and_then(|email| email.rsplit_once('@'))
+        .map(|(_, domain)| domain.to_string());
+    let inserted: sqlx::Result<u64> = with_pool!(db, pool => {
+        sqlx::query(
+            "INSERT INTO user_tenants \
+             (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (app_id, tenant_id, user_id) DO NOTHING",
+        )
+        .bind(&tenant.app_id)
+        .bind(&tenant.tenant_id)
+        .bind(user_id)
+        .bind(&recipe_id)
+        .bind(&primary_user_id)
+        .bind(time_joined)
+        .bind(&email)
+        .bind(&domain)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+    });
+    match inserted {
+        Ok(rows) => Ok(Association::Added {
+            was_already_associated: rows == 0,
+        }),
+        Err(error) if is_unique_violation(&error) => Ok(Association::EmailTaken),
+        // The user was deleted meanwhile.
+        Err(sqlx::Error::Database(error))
+            if error.kind() == sqlx::error::ErrorKind::ForeignKeyViolation =>
+        {
+            Ok(Association::UnknownUser)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Removes a login method from a tenant with its data there (sessions, verification tokens,
+/// role assignments): `None` for an unknown user, else whether anything was removed.
+pub async fn disassociate(
+    db: &Db,
+    tenant: &TenantId,
+    user_id: &str,
+) -> Result<Option<bool>, ApiError> {
+    Ok(with_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let known: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE app_id = $1 AND user_id = $2")
+            .bind(&tenant.app_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if known.is_none() {
+            return Ok(None);
+        }
+        let mut removed = 0;
+        for statement in [
+            "DELETE FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
+            "DELETE FROM sessions WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
+            "DELETE FROM emailverification_tokens WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
+            "DELETE FROM user_roles WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
+        ] {
+            removed += sqlx::query(statement)
+                .bind(&tenant.app_id)
+                .bind(&tenant.tenant_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Some(removed > 0)
+    }))
+}
