@@ -193,6 +193,11 @@ impl SigningKeys {
         valid
     }
 
+    /// Drops an app's keys from the cache, when the app is removed.
+    pub fn forget(&self, app_id: &str) {
+        self.cache.write().expect("key cache lock").remove(app_id);
+    }
+
     fn period_start(&self, now: i64) -> i64 {
         now - now.rem_euclid(self.period_ms)
     }

@@ -7,7 +7,7 @@ use crate::helpers::{send, TestApp, API_KEY};
 use crate::on_both_backends;
 
 /// The value of the sample named exactly `series` (name and labels).
-fn sample(text: &str, series: &str) -> f64 {
+pub fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .unwrap_or_else(|| panic!("no sample {series} in:\n{text}"))

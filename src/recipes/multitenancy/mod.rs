@@ -243,7 +243,12 @@ async fn remove_app(request: Request) -> HandlerResult {
             "Please delete all tenants except the public tenant for this app before calling the delete API"
                 .into(),
         )),
-        AppRemoval::Removed(existed) => http::json(&json!({ "status": "OK", "didExist": existed })),
+        AppRemoval::Removed(existed) => {
+            // Its keys went with it; a new app of that id gets new ones.
+            request.state.signing_keys.forget(&app_id);
+            request.state.refresh_token_keys.forget(&app_id);
+            http::json(&json!({ "status": "OK", "didExist": existed }))
+        }
     }
 }
 

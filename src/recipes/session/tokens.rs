@@ -296,6 +296,11 @@ pub struct RefreshTokenKeys {
 }
 
 impl RefreshTokenKeys {
+    /// Drops an app's key from the cache, when the app is removed.
+    pub fn forget(&self, app_id: &str) {
+        self.cache.write().expect("key cache lock").remove(app_id);
+    }
+
     async fn cipher(&self, db: &Db, app_id: &str) -> anyhow::Result<Arc<Aes256Gcm>> {
         if let Some(cipher) = self
             .cache
