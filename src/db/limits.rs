@@ -13,6 +13,9 @@ pub const MAX_EMAIL_CHARS: usize = 256;
 pub const MAX_ROLE_CHARS: usize = 255;
 /// Imported password hashes.
 pub const MAX_PASSWORD_HASH_CHARS: usize = 256;
+/// Third-party provider ids and the user ids they give, as upstream's columns.
+pub const MAX_THIRD_PARTY_ID_CHARS: usize = 28;
+pub const MAX_THIRD_PARTY_USER_ID_CHARS: usize = 256;
 /// Factor ids (login methods and second factors), as upstream's columns.
 pub const MAX_FACTOR_ID_CHARS: usize = 128;
 
@@ -28,6 +31,8 @@ const STORED_FIELDS: &[(&str, usize)] = &[
     ("permission", MAX_ROLE_CHARS),
     ("permissions", MAX_ROLE_CHARS),
     ("passwordHash", MAX_PASSWORD_HASH_CHARS),
+    ("thirdPartyId", MAX_THIRD_PARTY_ID_CHARS),
+    ("thirdPartyUserId", MAX_THIRD_PARTY_USER_ID_CHARS),
     ("firstFactors", MAX_FACTOR_ID_CHARS),
     ("requiredSecondaryFactors", MAX_FACTOR_ID_CHARS),
 ];
@@ -75,6 +80,8 @@ mod tests {
         ("role", &["role"]),
         ("permission", &["permission", "permissions"]),
         ("password_hash", &["passwordHash"]),
+        ("third_party_id", &["thirdPartyId"]),
+        ("third_party_user_id", &["thirdPartyUserId"]),
         // Derived from a checked email.
         ("email_domain", &[]),
         // Gatehouse's own values: recipe names, key ids, session handles, secret names.

@@ -70,6 +70,20 @@ impl JsonInput {
         }
     }
 
+    /// An object field, whose fields are read in turn.
+    pub fn nested(&self, field: &str) -> Result<JsonInput, ApiError> {
+        self.object(field).map(JsonInput)
+    }
+
+    /// A string field whose value is stored where `stored_as` values are (a nested field with
+    /// another name, such as the `id` of ThirdParty's `email` object).
+    pub fn str_stored_as(&self, field: &str, stored_as: &str) -> Result<String, ApiError> {
+        match self.0.get(field) {
+            Some(Value::String(text)) => checked(stored_as, text),
+            _ => Err(invalid_field(field)),
+        }
+    }
+
     /// Whether the body is `{}`.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

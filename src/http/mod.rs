@@ -66,10 +66,30 @@ type BoxedHandler =
     Box<dyn Fn(Request) -> Pin<Box<dyn Future<Output = HandlerResult>>> + Send + Sync>;
 
 /// The methods of one API path; each method has its own scope (upstream's GET
-/// /recipe/user by email is per tenant while PUT /recipe/user is app-wide).
+/// /recipe/user by email is per tenant while PUT /recipe/user is app-wide). A method that
+/// several recipes serve on one path has one handler per recipe, chosen by the request's
+/// `rid` header; the one registered without a recipe answers any other `rid`, as upstream's
+/// first recipe does.
 #[derive(Default)]
 struct Resource {
-    methods: Vec<(Method, Scope, BoxedHandler)>,
+    methods: Vec<Endpoint>,
+}
+
+struct Endpoint {
+    method: Method,
+    rid: Option<&'static str>,
+    scope: Scope,
+    handler: BoxedHandler,
+}
+
+impl Resource {
+    fn find(&self, method: &Method, rid: Option<&str>) -> Option<&Endpoint> {
+        let mut of_method = self.methods.iter().filter(|e| e.method == *method);
+        let for_recipe = of_method
+            .clone()
+            .find(|endpoint| endpoint.rid.is_some() && endpoint.rid == rid);
+        for_recipe.or_else(|| of_method.find(|endpoint| endpoint.rid.is_none()))
+    }
 }
 
 /// The table of every endpoint, and of what each recipe deletes when a user is deleted.
@@ -134,8 +154,36 @@ impl Routes {
         self.add(Method::DELETE, path, scope, handler)
     }
 
+    /// A GET that recipe `rid` serves on a path another recipe serves too.
+    pub fn get_for_recipe<F, Fut>(
+        &mut self,
+        rid: &'static str,
+        path: &'static str,
+        scope: Scope,
+        handler: F,
+    ) where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add_endpoint(Method::GET, Some(rid), path, scope, handler)
+    }
+
     fn add<F, Fut>(&mut self, method: Method, path: &'static str, scope: Scope, handler: F)
     where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add_endpoint(method, None, path, scope, handler)
+    }
+
+    fn add_endpoint<F, Fut>(
+        &mut self,
+        method: Method,
+        rid: Option<&'static str>,
+        path: &'static str,
+        scope: Scope,
+        handler: F,
+    ) where
         F: Fn(Request) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + 'static,
     {
@@ -145,14 +193,15 @@ impl Routes {
             resource
                 .methods
                 .iter()
-                .all(|(known, _, _)| *known != method),
+                .all(|known| known.method != method || known.rid != rid),
             "{method} {path} registered twice"
         );
-        resource.methods.push((
+        resource.methods.push(Endpoint {
             method,
+            rid,
             scope,
-            Box::new(move |request| Box::pin(handler(request))),
-        ));
+            handler: Box::new(move |request| Box::pin(handler(request))),
+        });
     }
 
     fn contains(&self, path: &str) -> bool {
@@ -328,24 +377,30 @@ async fn serve(
         .get_key_value(api_path)
         .expect("split_path found this API");
     *route = registered;
-    let matched = resource
-        .methods
-        .iter()
-        .find(|(method, _, _)| method == http.method());
+    let rid = http
+        .headers()
+        .get("rid")
+        .and_then(|value| value.to_str().ok());
+    let matched = resource.find(http.method(), rid);
     // Upstream's order: the key, then the version, then the method.
     let open = match matched {
-        Some((_, scope, _)) => scope.is_open(),
-        None => resource.methods.iter().all(|(_, scope, _)| scope.is_open()),
+        Some(endpoint) => endpoint.scope.is_open(),
+        None => resource
+            .methods
+            .iter()
+            .all(|endpoint| endpoint.scope.is_open()),
     };
     if !open {
         check_api_key(&http, &state.api_keys)?;
     }
-    let exact_version = matches!(
-        matched,
-        Some((_, Scope::Tenant | Scope::AnyTenant | Scope::App, _))
-    );
+    let exact_version = matched.is_some_and(|endpoint| {
+        matches!(
+            endpoint.scope,
+            Scope::Tenant | Scope::AnyTenant | Scope::App
+        )
+    });
     let cdi = CdiVersion::from_request(&http, exact_version)?;
-    let Some((_, scope, handler)) = matched else {
+    let Some(Endpoint { scope, handler, .. }) = matched else {
         return Err(ApiError::MethodNotAllowed);
     };
     match scope {

@@ -73,6 +73,7 @@ async fn create_user(
         user_id: &user_id,
         recipe_id: EMAILPASSWORD,
         email: Some(email),
+        third_party: None,
         time_joined,
     };
     let inserted: sqlx::Result<()> = in_write_transaction!(&request.state.db, tx => async {
@@ -94,6 +95,7 @@ async fn create_user(
                 recipe_id: EMAILPASSWORD.into(),
                 time_joined,
                 email: Some(email.into()),
+                third_party: None,
                 tenant_ids: vec![request.tenant.tenant_id.clone()],
                 verified: false,
             }],
@@ -164,16 +166,9 @@ async fn get_user(request: Request) -> HandlerResult {
         )),
         (Some(user_id), None) => {
             request.ensure_app_wide()?;
-            let user = find_user(db, app_id, &user_id).await?.and_then(|user| {
-                let method = user.login_methods.into_iter().find(|method| {
-                    method.recipe_user_id == user_id && method.recipe_id == EMAILPASSWORD
-                })?;
-                Some(User {
-                    id: user_id.clone(),
-                    is_primary: user.is_primary,
-                    login_methods: vec![method],
-                })
-            });
+            let user = find_user(db, app_id, &user_id)
+                .await?
+                .and_then(|user| user.only_login_method(&user_id, EMAILPASSWORD));
             match user {
                 Some(user) => http::json(
                     &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }),

@@ -7,6 +7,7 @@ mod emailverification;
 mod jwt;
 mod multitenancy;
 pub mod session;
+mod thirdparty;
 mod usermetadata;
 mod userroles;
 
@@ -21,6 +22,7 @@ pub fn register(routes: &mut Routes) {
     jwt::register(routes);
     multitenancy::register(routes);
     session::register(routes);
+    thirdparty::register(routes);
     usermetadata::register(routes);
     userroles::register(routes);
 }

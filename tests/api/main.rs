@@ -21,6 +21,7 @@ mod postgres_tls;
 mod sessions;
 mod shutdown;
 mod slow_clients;
+mod thirdparty;
 mod usermetadata;
 mod userroles;
 mod users;

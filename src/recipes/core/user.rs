@@ -11,6 +11,7 @@ use crate::http::CdiVersion;
 use crate::with_pool;
 
 pub const EMAILPASSWORD: &str = "emailpassword";
+pub const THIRDPARTY: &str = "thirdparty";
 
 /// Upstream's email normalisation: surrounding blanks removed, lower case.
 pub fn normalise_email(email: &str) -> String {
@@ -24,8 +25,22 @@ pub struct LoginMethod {
     pub recipe_id: String,
     pub time_joined: i64,
     pub email: Option<String>,
+    pub third_party: Option<ThirdPartyAccount>,
     pub tenant_ids: Vec<String>,
     pub verified: bool,
+}
+
+/// A ThirdParty login method's account: the provider's id and the user's id there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThirdPartyAccount {
+    pub id: String,
+    pub user_id: String,
+}
+
+impl ThirdPartyAccount {
+    fn to_json(&self) -> Value {
+        json!({ "id": self.id, "userId": self.user_id })
+    }
 }
 
 impl LoginMethod {
@@ -34,6 +49,9 @@ impl LoginMethod {
     fn add_account_info(&self, value: &mut Value) {
         if let Some(email) = &self.email {
             value["email"] = json!(email);
+        }
+        if let Some(account) = &self.third_party {
+            value["thirdParty"] = account.to_json();
         }
     }
 }
@@ -55,13 +73,30 @@ impl User {
             .unwrap_or_default()
     }
 
+    /// The user as a recipe's deprecated look-up by id shows it: only its login method
+    /// `recipe_user_id` of `recipe_id`, if it has one.
+    pub fn only_login_method(self, recipe_user_id: &str, recipe_id: &str) -> Option<User> {
+        let method = self.login_methods.into_iter().find(|method| {
+            method.recipe_user_id == recipe_user_id && method.recipe_id == recipe_id
+        })?;
+        Some(User {
+            id: recipe_user_id.to_string(),
+            is_primary: self.is_primary,
+            login_methods: vec![method],
+        })
+    }
+
     /// The account-linking user object, which the SDKs build their `User` from; the core
     /// APIs (/user/id, /users/by-accountinfo) answer it at every version. Keys of a login
     /// method that do not apply to it are left out, never sent as null.
     pub fn to_json(&self, cdi: CdiVersion) -> Value {
         let mut tenant_ids: Vec<&str> = Vec::new();
         let mut emails: Vec<&str> = Vec::new();
+        let mut third_party: Vec<Value> = Vec::new();
         for method in &self.login_methods {
+            if let Some(account) = &method.third_party {
+                third_party.push(account.to_json());
+            }
             for tenant in &method.tenant_ids {
                 if !tenant_ids.contains(&tenant.as_str()) {
                     tenant_ids.push(tenant);
@@ -97,7 +132,7 @@ impl User {
             "timeJoined": self.time_joined(),
             "emails": emails,
             "phoneNumbers": [],
-            "thirdParty": [],
+            "thirdParty": third_party,
             "loginMethods": login_methods,
         });
         if cdi.shows_webauthn() {
@@ -161,6 +196,7 @@ pub struct NewLoginMethod<'a> {
     pub user_id: &'a str,
     pub recipe_id: &'static str,
     pub email: Option<&'a str>,
+    pub third_party: Option<&'a ThirdPartyAccount>,
     pub time_joined: i64,
 }
 
@@ -174,21 +210,25 @@ macro_rules! insert_login_method {
         async {
             let method: &$crate::recipes::core::user::NewLoginMethod<'_> = $method;
             let domain = method.email.and_then(|email| email.rsplit_once('@')).map(|(_, domain)| domain);
+            let third_party_id = method.third_party.map(|account| account.id.as_str());
+            let third_party_user_id = method.third_party.map(|account| account.user_id.as_str());
             sqlx::query(
-                "INSERT INTO users (app_id, user_id, recipe_id, primary_user_id, is_primary, time_joined, email) \
-                 VALUES ($1, $2, $3, $2, FALSE, $4, $5)",
+                "INSERT INTO users (app_id, user_id, recipe_id, primary_user_id, is_primary, time_joined, email, \
+                 third_party_id, third_party_user_id) VALUES ($1, $2, $3, $2, FALSE, $4, $5, $6, $7)",
             )
             .bind(method.app_id)
             .bind(method.user_id)
             .bind(method.recipe_id)
             .bind(method.time_joined)
             .bind(method.email)
+            .bind(third_party_id)
+            .bind(third_party_user_id)
             .execute(&mut *$tx)
             .await?;
             sqlx::query(
                 "INSERT INTO user_tenants \
-                 (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain) \
-                 VALUES ($1, $2, $3, $4, $3, $5, $6, $7)",
+                 (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain, \
+                 third_party_id, third_party_user_id) VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9)",
             )
             .bind(method.app_id)
             .bind(method.tenant_id)
@@ -197,6 +237,8 @@ macro_rules! insert_login_method {
             .bind(method.time_joined)
             .bind(method.email)
             .bind(domain)
+            .bind(third_party_id)
+            .bind(third_party_user_id)
             .execute(&mut *$tx)
             .await?;
             Ok::<(), sqlx::Error>(())
@@ -209,7 +251,7 @@ macro_rules! insert_login_method {
 /// the primary-user index, which every look-up here already narrows to.
 const LOGIN_METHOD_ROWS: &str =
     "SELECT u.user_id, u.primary_user_id, u.recipe_id, u.is_primary, u.time_joined, u.email, \
-            v.user_id IS NOT NULL AS verified, t.tenant_id \
+            u.third_party_id, u.third_party_user_id, v.user_id IS NOT NULL AS verified, t.tenant_id \
      FROM users u \
      LEFT JOIN emailverification_verified_emails v \
        ON v.app_id = u.app_id AND v.user_id = u.user_id AND v.email = u.email \
@@ -224,6 +266,8 @@ type LoginMethodRow = (
     bool,
     i64,
     Option<String>,
+    Option<String>,
+    Option<String>,
     bool,
     Option<String>,
 );
@@ -231,8 +275,18 @@ type LoginMethodRow = (
 /// Folds [`LOGIN_METHOD_ROWS`] (in [`LOGIN_METHOD_ORDER`]) into users by primary id.
 fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
     let mut users: HashMap<String, User> = HashMap::new();
-    for (user_id, primary_user_id, recipe_id, is_primary, time_joined, email, verified, tenant) in
-        rows
+    for (
+        user_id,
+        primary_user_id,
+        recipe_id,
+        is_primary,
+        time_joined,
+        email,
+        third_party_id,
+        third_party_user_id,
+        verified,
+        tenant,
+    ) in rows
     {
         let user = users
             .entry(primary_user_id.clone())
@@ -252,6 +306,9 @@ fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
                 recipe_id,
                 time_joined,
                 email,
+                third_party: third_party_id
+                    .zip(third_party_user_id)
+                    .map(|(id, user_id)| ThirdPartyAccount { id, user_id }),
                 tenant_ids: Vec::new(),
                 verified,
             });

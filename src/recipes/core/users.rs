@@ -147,11 +147,11 @@ async fn list_users(request: Request) -> HandlerResult {
     let order = if ascending { "ASC" } else { "DESC" };
     let mut body = json!({ "status": "OK" });
     let users = if searching {
-        // Phone numbers and providers belong to recipes gatehouse does not have yet, so a
-        // search that needs them finds nobody (as upstream's search of empty tables does).
-        let ids = match (emails, phones.is_some() || providers.is_some()) {
-            (Some(emails), false) => search_by_email(db, app_id, tenant_id, &emails, order).await?,
-            _ => Vec::new(),
+        // Phone numbers belong to a recipe gatehouse does not have yet, so a search that needs
+        // them finds nobody (as upstream's search of an empty table does).
+        let ids = match phones {
+            None => search(db, app_id, tenant_id, &emails, &providers, order).await?,
+            Some(_) => Vec::new(),
         };
         load_users(db, app_id, &ids).await?
     } else {
@@ -235,37 +235,56 @@ fn page_sql(recipes: usize, from_start: bool, ascending: bool) -> String {
     sql + &format!(" ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT ${next}")
 }
 
-/// Users of a tenant whose email, or the domain of whose email, starts with one of
-/// `prefixes`. Each prefix is an index range (emails are stored byte-ordered).
-async fn search_by_email(
+/// Users of a tenant that match every kind of term given: an email term when their email,
+/// or its domain, starts with it; a provider term when their provider id does. Each prefix
+/// is an index range (both columns are stored byte-ordered).
+async fn search(
     db: &Db,
     app_id: &str,
     tenant_id: &str,
-    prefixes: &[String],
+    emails: &Option<Vec<String>>,
+    providers: &Option<Vec<String>>,
     order: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let sql = search_sql(prefixes.len(), order);
+    let count = |terms: &Option<Vec<String>>| terms.as_ref().map(Vec::len);
+    let sql = search_sql(count(emails), count(providers), order);
+    let prefixes: Vec<&String> = emails.iter().chain(providers).flatten().collect();
     Ok(with_pool!(db, pool => {
         let mut query = sqlx::query_scalar(&sql).bind(app_id).bind(tenant_id);
         for prefix in prefixes {
-            query = query.bind(prefix).bind(prefix_end(prefix));
+            query = query.bind(prefix.as_str()).bind(prefix_end(prefix));
         }
         query.fetch_all(pool).await?
     }))
 }
 
-/// The search query: `$1` app, `$2` tenant, then a (low, high) range per prefix.
-fn search_sql(prefixes: usize, order: &str) -> String {
-    let conditions: Vec<String> = (0..prefixes)
-        .map(|i| {
-            let (low, high) = (3 + 2 * i, 4 + 2 * i);
-            format!("(email >= ${low} AND email < ${high}) OR (email_domain >= ${low} AND email_domain < ${high})")
-        })
-        .collect();
+/// The search query: `$1` app, `$2` tenant, then a (low, high) range per email term, then per
+/// provider term. A kind of term that is `None` is not searched on.
+fn search_sql(emails: Option<usize>, providers: Option<usize>, order: &str) -> String {
+    let mut next = 3;
+    let mut groups = Vec::new();
+    for (terms, columns) in [
+        (emails, &["email", "email_domain"][..]),
+        (providers, &["third_party_id"][..]),
+    ] {
+        let Some(terms) = terms else { continue };
+        let ranges: Vec<String> = (0..terms)
+            .map(|_| {
+                let (low, high) = (next, next + 1);
+                next += 2;
+                let conditions: Vec<String> = columns
+                    .iter()
+                    .map(|column| format!("({column} >= ${low} AND {column} < ${high})"))
+                    .collect();
+                conditions.join(" OR ")
+            })
+            .collect();
+        groups.push(format!("({})", ranges.join(" OR ")));
+    }
     format!(
-        "SELECT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND ({}) \
+        "SELECT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND {} \
          ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT {SEARCH_LIMIT}",
-        conditions.join(" OR ")
+        groups.join(" AND ")
     )
 }
 
@@ -370,23 +389,54 @@ async fn users_by_account_info(request: Request) -> HandlerResult {
             "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa",
         ));
     }
-    // Phone numbers, third-party accounts and passkeys belong to recipes gatehouse does not
-    // have yet: no login method matches them.
-    let other_info =
-        phone_number.is_some() || third_party_id.is_some() || webauthn_credential_id.is_some();
-    let ids: Vec<String> = match email {
-        Some(email) if union || !other_info => with_pool!(&request.state.db, pool => {
+    // Each piece of account info given finds a set of users; the answer is their union or
+    // their intersection. Phone numbers and passkeys belong to recipes gatehouse does not have
+    // yet: they find nobody.
+    let db = &request.state.db;
+    let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
+    let mut matches: Vec<Vec<String>> = Vec::new();
+    if let Some(email) = &email {
+        matches.push(with_pool!(db, pool => {
             sqlx::query_scalar(
                 "SELECT DISTINCT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND email = $3",
             )
-            .bind(&request.tenant.app_id)
-            .bind(&request.tenant.tenant_id)
-            .bind(&email)
+            .bind(app_id)
+            .bind(tenant_id)
+            .bind(email)
             .fetch_all(pool)
             .await?
-        }),
-        _ => Vec::new(),
-    };
+        }));
+    }
+    if let (Some(id), Some(user_id)) = (&third_party_id, &third_party_user_id) {
+        matches.push(with_pool!(db, pool => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 \
+                 AND third_party_id = $3 AND third_party_user_id = $4",
+            )
+            .bind(app_id)
+            .bind(tenant_id)
+            .bind(id)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
+        }));
+    }
+    if phone_number.is_some() || webauthn_credential_id.is_some() {
+        matches.push(Vec::new());
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for (i, found) in matches.iter().enumerate() {
+        for id in found {
+            let wanted = union
+                || matches[..i]
+                    .iter()
+                    .chain(&matches[i + 1..])
+                    .all(|other| other.contains(id));
+            if wanted && !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+    }
     let mut users = load_users(&request.state.db, &request.tenant.app_id, &ids).await?;
     users.sort_by_key(User::time_joined);
     http::json(
@@ -456,14 +506,17 @@ mod tests {
             page_sql(0, true, true),
             page_sql(0, true, false),
             page_sql(1, true, false),
-            search_sql(2, "DESC"),
+            search_sql(Some(2), None, "DESC"),
+            search_sql(None, Some(1), "ASC"),
+            search_sql(Some(1), Some(1), "DESC"),
         ] {
             let plan = plan(&sql).await;
             assert!(
                 !plan.contains("SCAN user_tenants"),
                 "a full scan: {plan}\n{sql}"
             );
-            if !sql.contains("email") {
+            // A search sorts only what it matched.
+            if !sql.contains("email") && !sql.contains("third_party_id") {
                 assert!(
                     !plan.contains("TEMP B-TREE"),
                     "sorts every row: {plan}\n{sql}"

@@ -8,7 +8,7 @@ use crate::http::{CdiVersion, Update};
 
 /// Factor ids of the login recipes, as upstream names them.
 pub const EMAIL_PASSWORD_FACTORS: &[&str] = &["emailpassword"];
-const THIRD_PARTY_FACTORS: &[&str] = &["thirdparty"];
+pub const THIRD_PARTY_FACTORS: &[&str] = &["thirdparty"];
 const PASSWORDLESS_FACTORS: &[&str] = &["otp-email", "otp-phone", "link-email", "link-phone"];
 
 /// The two generations of the tenant APIs: v1 (deprecated with CDI 5.1) and v2.

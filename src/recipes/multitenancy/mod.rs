@@ -7,8 +7,8 @@ mod store;
 
 use serde_json::{json, Value};
 
-pub use self::config::EMAIL_PASSWORD_FACTORS;
 use self::config::{FactorsUpdate, Shape};
+pub use self::config::{EMAIL_PASSWORD_FACTORS, THIRD_PARTY_FACTORS};
 use self::store::{AppRemoval, Association};
 use crate::error::ApiError;
 use crate::http::{
@@ -273,6 +273,9 @@ async fn associate_user(request: Request) -> HandlerResult {
     match store::associate(&request.state.db, &request.tenant, &user_id).await? {
         Association::UnknownUser => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
         Association::EmailTaken => http::json(&json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" })),
+        Association::ThirdPartyAccountTaken => {
+            http::json(&json!({ "status": "THIRD_PARTY_USER_ALREADY_EXISTS_ERROR" }))
+        }
         Association::Added {
             was_already_associated,
         } => http::json(&json!({ "status": "OK", "wasAlreadyAssociated": was_already_associated })),

@@ -155,22 +155,34 @@ pub async fn delete_app(db: &Db, app_id: &str) -> Result<AppRemoval, ApiError> {
 pub enum Association {
     UnknownUser,
     EmailTaken,
+    ThirdPartyAccountTaken,
     Added { was_already_associated: bool },
 }
 
 /// Adds a login method to a tenant. An email-password login method needs its email free
-/// in that tenant.
+/// in that tenant, a third-party one its provider account.
 pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Association, ApiError> {
-    let login: Option<(String, String, i64, Option<String>)> = with_pool!(db, pool => {
+    type Login = (
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let login: Option<Login> = with_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT recipe_id, primary_user_id, time_joined, email FROM users WHERE app_id = $1 AND user_id = $2",
+            "SELECT recipe_id, primary_user_id, time_joined, email, third_party_id, third_party_user_id \
+             FROM users WHERE app_id = $1 AND user_id = $2",
         )
         .bind(&tenant.app_id)
         .bind(user_id)
         .fetch_optional(pool)
         .await?
     });
-    let Some((recipe_id, primary_user_id, time_joined, email)) = login else {
+    let Some((recipe_id, primary_user_id, time_joined, email, third_party_id, third_party_user_id)) =
+        login
+    else {
         return Ok(Association::UnknownUser);
     };
     let domain = email
@@ -180,8 +192,9 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
     let inserted: sqlx::Result<u64> = with_pool!(db, pool => {
         sqlx::query(
             "INSERT INTO user_tenants \
-             (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (app_id, tenant_id, user_id) DO NOTHING",
+             (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain, \
+             third_party_id, third_party_user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (app_id, tenant_id, user_id) DO NOTHING",
         )
         .bind(&tenant.app_id)
         .bind(&tenant.tenant_id)
@@ -191,6 +204,8 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         .bind(time_joined)
         .bind(&email)
         .bind(&domain)
+        .bind(&third_party_id)
+        .bind(&third_party_user_id)
         .execute(pool)
         .await
         .map(|done| done.rows_affected())
@@ -199,7 +214,10 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         Ok(rows) => Ok(Association::Added {
             was_already_associated: rows == 0,
         }),
-        Err(error) if is_unique_violation(&error) => Ok(Association::EmailTaken),
+        Err(error) if is_unique_violation(&error) => Ok(match third_party_id {
+            Some(_) => Association::ThirdPartyAccountTaken,
+            None => Association::EmailTaken,
+        }),
         // The user was deleted meanwhile.
         Err(sqlx::Error::Database(error))
             if error.kind() == sqlx::error::ErrorKind::ForeignKeyViolation =>

@@ -1,0 +1,217 @@
+//! ThirdParty: signing in with an account of another provider (Google, GitHub, ...). The
+//! SDK talks to the provider; the core keeps one user per provider account and tenant.
+
+use serde_json::json;
+
+use super::core::user::{
+    find_user, load_users, normalise_email, touch_last_active, NewLoginMethod, ThirdPartyAccount,
+    THIRDPARTY,
+};
+use super::multitenancy::{ensure_recipe_allowed, THIRD_PARTY_FACTORS};
+use crate::db::{is_unique_violation, now_millis, Db};
+use crate::error::ApiError;
+use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
+use crate::{in_write_transaction, insert_login_method, with_pool};
+
+/// Upstream's answer when a tenant's first factors leave ThirdParty out (before CDI 5.1).
+const NOT_ENABLED: &str = "ThirdParty login not enabled for tenant";
+
+pub fn register(routes: &mut Routes) {
+    routes.post("/recipe/signinup", Scope::Tenant, sign_in_up);
+    routes.get_for_recipe(THIRDPARTY, "/recipe/user", Scope::Tenant, get_user);
+    routes.get("/recipe/users/by-email", Scope::Tenant, users_by_email);
+}
+
+/// Signs a provider account in, creating its user in the tenant the first time. A changed
+/// email replaces the stored one; `isVerified` (CDI 4.0 on) marks the email verified.
+async fn sign_in_up(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let account = ThirdPartyAccount {
+        id: input.str("thirdPartyId")?,
+        user_id: input.str("thirdPartyUserId")?,
+    };
+    let email_input = input.nested("email")?;
+    let email = normalise_email(&email_input.str_stored_as("id", "email")?);
+    let verified = match request.cdi.has_account_linking() {
+        true => email_input.bool("isVerified")?,
+        false => false,
+    };
+    ensure_recipe_allowed(&request, THIRD_PARTY_FACTORS, NOT_ENABLED).await?;
+    let db = &request.state.db;
+    let tenant = &request.tenant;
+    let (user_id, created) = loop {
+        if let Some(user_id) = create(db, tenant, &account, &email).await? {
+            break (user_id, true);
+        }
+        // The account exists in this tenant: sign it in, with the email it has now. A user
+        // deleted meanwhile is created again by the next turn.
+        if let Some(user_id) = sign_in(db, tenant, &account, &email).await? {
+            break (user_id, false);
+        }
+    };
+    if verified {
+        with_pool!(db, pool => {
+            sqlx::query(
+                "INSERT INTO emailverification_verified_emails (app_id, user_id, email) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&tenant.app_id)
+            .bind(&user_id)
+            .bind(&email)
+            .execute(pool)
+            .await?;
+        });
+    }
+    let Some(user) = find_user(db, &tenant.app_id, &user_id).await? else {
+        return Err(anyhow::anyhow!("the signed-in user was deleted meanwhile").into());
+    };
+    touch_last_active(db, &tenant.app_id, &user.id).await;
+    let mut answer = user.signed_in_json(&user_id, request.cdi);
+    answer["createdNewUser"] = json!(created);
+    http::json(&answer)
+}
+
+/// The deprecated look-up (rid `thirdparty`): by user id (app-wide) or by provider account
+/// (in the tenant).
+async fn get_user(request: Request) -> HandlerResult {
+    let user_id = request.query_opt("userId")?;
+    let third_party_id = request.query_opt("thirdPartyId")?;
+    let third_party_user_id = request.query_opt("thirdPartyUserId")?;
+    let db = &request.state.db;
+    let app_id = &request.tenant.app_id;
+    let (user, unknown) = match (user_id, third_party_id, third_party_user_id) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "Please provide only one of userId or (thirdPartyId & thirdPartyUserId)",
+            ))
+        }
+        (Some(user_id), None, None) => {
+            request.ensure_app_wide()?;
+            let user = find_user(db, app_id, &user_id)
+                .await?
+                .and_then(|user| user.only_login_method(&user_id, THIRDPARTY));
+            (user, "UNKNOWN_USER_ID_ERROR")
+        }
+        (None, Some(id), Some(user_id)) => {
+            let account = ThirdPartyAccount { id, user_id };
+            let user = match account_user(db, &request.tenant, &account).await? {
+                Some((user_id, _)) => find_user(db, app_id, &user_id).await?,
+                None => None,
+            };
+            (user, "UNKNOWN_THIRD_PARTY_USER_ERROR")
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "Please provide one of userId or (thirdPartyId & thirdPartyUserId)",
+            ))
+        }
+    };
+    match user {
+        Some(user) => {
+            http::json(&json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }))
+        }
+        None => http::json(&json!({ "status": unknown })),
+    }
+}
+
+/// The deprecated look-up of the tenant's ThirdParty users with an email.
+async fn users_by_email(request: Request) -> HandlerResult {
+    let email = normalise_email(&request.query("email")?);
+    let db = &request.state.db;
+    let ids: Vec<String> = with_pool!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 \
+             AND recipe_id = 'thirdparty' AND email = $3 ORDER BY primary_time_joined, user_id",
+        )
+        .bind(&request.tenant.app_id)
+        .bind(&request.tenant.tenant_id)
+        .bind(&email)
+        .fetch_all(pool)
+        .await?
+    });
+    let users: Vec<_> = load_users(db, &request.tenant.app_id, &ids)
+        .await?
+        .iter()
+        .map(|user| user.recipe_answer_json(request.cdi))
+        .collect();
+    http::json(&json!({ "status": "OK", "users": users }))
+}
+
+/// A new user for the account in the tenant; `None` when the tenant has one already.
+async fn create(
+    db: &Db,
+    tenant: &TenantId,
+    account: &ThirdPartyAccount,
+    email: &str,
+) -> Result<Option<String>, ApiError> {
+    let user_id = uuid::Uuid::new_v4().to_string();
+    let method = NewLoginMethod {
+        app_id: &tenant.app_id,
+        tenant_id: &tenant.tenant_id,
+        user_id: &user_id,
+        recipe_id: THIRDPARTY,
+        email: Some(email),
+        third_party: Some(account),
+        time_joined: now_millis(),
+    };
+    let inserted: sqlx::Result<()> =
+        in_write_transaction!(db, tx => async { insert_login_method!(tx, &method).await });
+    match inserted {
+        Ok(()) => Ok(Some(user_id)),
+        Err(error) if is_unique_violation(&error) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The login method of a provider account in a tenant, and its email.
+async fn account_user(
+    db: &Db,
+    tenant: &TenantId,
+    account: &ThirdPartyAccount,
+) -> Result<Option<(String, Option<String>)>, ApiError> {
+    Ok(with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT user_id, email FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 \
+             AND recipe_id = 'thirdparty' AND third_party_id = $3 AND third_party_user_id = $4",
+        )
+        .bind(&tenant.app_id)
+        .bind(&tenant.tenant_id)
+        .bind(&account.id)
+        .bind(&account.user_id)
+        .fetch_optional(pool)
+        .await?
+    }))
+}
+
+/// The account's user in the tenant, its email updated when the provider gives another.
+async fn sign_in(
+    db: &Db,
+    tenant: &TenantId,
+    account: &ThirdPartyAccount,
+    email: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some((user_id, stored_email)) = account_user(db, tenant, account).await? else {
+        return Ok(None);
+    };
+    if stored_email.as_deref() != Some(email) {
+        let domain = email.rsplit_once('@').map(|(_, domain)| domain);
+        let updated: sqlx::Result<()> = in_write_transaction!(db, tx => async {
+            sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
+                .bind(&tenant.app_id)
+                .bind(&user_id)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
+                .bind(&tenant.app_id)
+                .bind(&user_id)
+                .bind(email)
+                .bind(domain)
+                .execute(&mut *tx)
+                .await?;
+            Ok::<(), sqlx::Error>(())
+        });
+        updated?;
+    }
+    Ok(Some(user_id))
+}
