@@ -494,3 +494,124 @@ on_both_backends!(first_factors_gate_email_password_before_5_1, |backend| {
         "the public tenant allows every method"
     );
 });
+
+on_both_backends!(provider_configs_round_trip, |backend| {
+    let app = TestApp::spawn(backend).await;
+    put_tenant(
+        &app,
+        "",
+        json!({ "tenantId": "t1", "firstFactors": ["thirdparty"] }),
+    )
+    .await;
+    let google = json!({
+        "thirdPartyId": "google",
+        "name": "Google",
+        "clients": [{ "clientType": "web", "clientId": "id-1", "clientSecret": "secret-1", "scope": ["email"], "forcePKCE": true, "additionalConfig": { "x": 1 } }],
+        "authorizationEndpointQueryParams": { "prompt": "consent", "drop": null },
+        "oidcDiscoveryEndpoint": "https://accounts.google.com/",
+        "requireEmail": true,
+        "userInfoMap": { "fromIdTokenPayload": { "userId": "sub", "email": "email", "emailVerified": "email_verified" }, "fromUserInfoAPI": {} },
+    });
+    let put = |config: Value| {
+        let app = &app;
+        async move {
+            app.put(
+                "/t1/recipe/multitenancy/config/thirdparty",
+                &json!({ "config": config }),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        put(google.clone()).await.json(),
+        json!({ "status": "OK", "createdNew": true })
+    );
+    let minimal = json!({ "thirdPartyId": "github", "clients": [{ "clientId": "gh" }] });
+    assert_eq!(put(minimal).await.json()["createdNew"], true);
+    let read = app.get("/t1/recipe/multitenancy/tenant/v2").await.json();
+    assert_eq!(
+        read["thirdParty"]["providers"],
+        json!([
+            { "thirdPartyId": "github", "clients": [{ "clientId": "gh" }], "userInfoMap": { "fromIdTokenPayload": {}, "fromUserInfoAPI": {} } },
+            google,
+        ])
+    );
+    // The v1 read and the listings show them too.
+    let v1 = app
+        .at("3.0")
+        .get("/t1/recipe/multitenancy/tenant")
+        .await
+        .json();
+    assert_eq!(
+        v1["thirdParty"]["providers"],
+        read["thirdParty"]["providers"]
+    );
+    let listed = app.get("/recipe/multitenancy/tenant/list/v2").await.json();
+    assert_eq!(listed["tenants"][1]["thirdParty"], read["thirdParty"]);
+
+    // A provider is replaced whole.
+    let replaced = put(json!({ "thirdPartyId": "google", "clients": [{ "clientId": "id-2" }] }))
+        .await
+        .json();
+    assert_eq!(replaced["createdNew"], false);
+    let read = app.get("/t1/recipe/multitenancy/tenant/v2").await.json();
+    assert_eq!(
+        read["thirdParty"]["providers"][1]["clients"],
+        json!([{ "clientId": "id-2" }])
+    );
+    assert!(read["thirdParty"]["providers"][1].get("name").is_none());
+
+    for (config, message) in [
+        (json!({ "thirdPartyId": "apple", "clients": [{ "clientId": "a" }] }), "Invalid third party config: a non empty string value must be specified for keyId, teamId and privateKey in the additionalConfig for Apple provider"),
+        (json!({ "thirdPartyId": "x", "clients": [{ "clientId": "a" }, { "clientId": "b" }] }), "Invalid third party config: Duplicate clientType was specified in the clients list."),
+        (json!({ "thirdPartyId": "x", "clients": "a" }), "Field name 'clients' is invalid in JSON input"),
+        (json!({ "clients": [] }), "Field name 'thirdPartyId' is invalid in JSON input"),
+        (json!({ "thirdPartyId": "x".repeat(29) }), "Field name 'thirdPartyId' must be at most 28 characters"),
+    ] {
+        put(config).await.assert_error(400, message);
+    }
+    app.put("/t1/recipe/multitenancy/config/thirdparty", &json!({}))
+        .await
+        .assert_error(400, "Field name 'config' is invalid in JSON input");
+    assert_eq!(
+        app.count_rows("thirdparty_providers").await,
+        2,
+        "nothing written"
+    );
+    // skipValidation stores what the check refuses; a later removal checks again.
+    let skipped = app
+        .put(
+            "/t1/recipe/multitenancy/config/thirdparty",
+            &json!({ "config": { "thirdPartyId": "apple", "clients": [{ "clientId": "a" }] }, "skipValidation": true }),
+        )
+        .await
+        .json();
+    assert_eq!(skipped["createdNew"], true);
+    app.post(
+        "/t1/recipe/multitenancy/config/thirdparty/remove",
+        &json!({ "thirdPartyId": "github" }),
+    )
+    .await
+    .assert_error(400, "Invalid third party config: a non empty string value must be specified for keyId, teamId and privateKey in the additionalConfig for Apple provider");
+    for (id, existed) in [("apple", true), ("github", true), ("github", false)] {
+        let removed = app
+            .post(
+                "/t1/recipe/multitenancy/config/thirdparty/remove",
+                &json!({ "thirdPartyId": id }),
+            )
+            .await
+            .json();
+        assert_eq!(
+            removed,
+            json!({ "status": "OK", "didConfigExist": existed })
+        );
+    }
+    // Removing the tenant removes its providers.
+    app.post(
+        "/recipe/multitenancy/tenant/remove",
+        &json!({ "tenantId": "t1" }),
+    )
+    .await
+    .json();
+    assert_eq!(app.count_rows("thirdparty_providers").await, 0);
+});

@@ -25,6 +25,8 @@ pub struct TenantConfig {
     pub tenant_id: String,
     pub first_factors: Option<Vec<String>>,
     pub required_secondary_factors: Option<Vec<String>>,
+    /// Third-party provider configs, in the shape the SDKs read back.
+    pub providers: Vec<Value>,
 }
 
 impl TenantConfig {
@@ -35,6 +37,7 @@ impl TenantConfig {
             tenant_id: tenant_id.to_string(),
             first_factors: (tenant_id != crate::http::PUBLIC_TENANT).then(Vec::new),
             required_secondary_factors: None,
+            providers: Vec::new(),
         }
     }
 
@@ -74,7 +77,8 @@ impl TenantConfig {
 
     /// The v2 shape: factors as stored, no per-recipe switches.
     fn v2_json(&self) -> Value {
-        let mut tenant = json!({ "tenantId": self.tenant_id, "thirdParty": { "providers": [] } });
+        let mut tenant =
+            json!({ "tenantId": self.tenant_id, "thirdParty": { "providers": self.providers } });
         if let Some(factors) = &self.first_factors {
             tenant["firstFactors"] = json!(factors);
         }
@@ -92,7 +96,7 @@ impl TenantConfig {
         let mut tenant = json!({
             "tenantId": self.tenant_id,
             "emailPassword": { "enabled": enabled(EMAIL_PASSWORD_FACTORS) },
-            "thirdParty": { "enabled": enabled(THIRD_PARTY_FACTORS), "providers": [] },
+            "thirdParty": { "enabled": enabled(THIRD_PARTY_FACTORS), "providers": self.providers },
             "passwordless": { "enabled": enabled(PASSWORDLESS_FACTORS) },
         });
         if cdi.tenants_show_factors() {
@@ -178,6 +182,7 @@ mod tests {
             tenant_id: "t1".into(),
             first_factors: Some(first.iter().map(|f| f.to_string()).collect()),
             required_secondary_factors: Some(secondary.iter().map(|f| f.to_string()).collect()),
+            providers: Vec::new(),
         }
     }
 

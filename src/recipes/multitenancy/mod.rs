@@ -3,6 +3,7 @@
 //! of the login recipes. Apps and tenants are free on every storage.
 
 mod config;
+mod providers;
 mod store;
 
 use serde_json::{json, Value};
@@ -60,6 +61,16 @@ pub fn register(routes: &mut Routes) {
         "/recipe/multitenancy/tenant/user/remove",
         Scope::Tenant,
         disassociate_user,
+    );
+    routes.put(
+        "/recipe/multitenancy/config/thirdparty",
+        Scope::Tenant,
+        put_provider,
+    );
+    routes.post(
+        "/recipe/multitenancy/config/thirdparty/remove",
+        Scope::Tenant,
+        remove_provider,
     );
 }
 
@@ -250,6 +261,27 @@ async fn remove_app(request: Request) -> HandlerResult {
             http::json(&json!({ "status": "OK", "didExist": existed }))
         }
     }
+}
+
+/// Adds a third-party provider config to the tenant, or replaces the one with its id.
+async fn put_provider(request: Request) -> HandlerResult {
+    let input = request.json()?;
+    let config = input.object("config")?;
+    let provider = providers::parse(&config)?;
+    let skip_validation = input.opt_bool("skipValidation")?.unwrap_or(false);
+    let change = providers::Change::Put {
+        provider,
+        check: !skip_validation,
+    };
+    let existed = providers::change(&request.state.db, &request.tenant, change).await?;
+    http::json(&json!({ "status": "OK", "createdNew": !existed }))
+}
+
+async fn remove_provider(request: Request) -> HandlerResult {
+    let third_party_id = request.json()?.str("thirdPartyId")?.trim().to_string();
+    let change = providers::Change::Remove(third_party_id);
+    let existed = providers::change(&request.state.db, &request.tenant, change).await?;
+    http::json(&json!({ "status": "OK", "didConfigExist": existed }))
 }
 
 /// The login method a tenant-user call names: `recipeUserId` from CDI 4.0, `userId` before.

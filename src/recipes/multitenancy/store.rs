@@ -1,6 +1,7 @@
 //! Apps, tenants and which tenants a user belongs to, on either database.
 
 use super::config::{FactorsUpdate, TenantConfig};
+use super::providers;
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::TenantId;
@@ -22,6 +23,7 @@ fn to_config((tenant_id, first, secondary): TenantRow) -> Result<TenantConfig, A
         tenant_id,
         first_factors: factors(first)?,
         required_secondary_factors: factors(secondary)?,
+        providers: Vec::new(),
     })
 }
 
@@ -32,7 +34,15 @@ pub async fn find(db: &Db, tenant: &TenantId) -> Result<Option<TenantConfig>, Ap
     let row: Option<TenantRow> = with_pool!(db, pool => {
         sqlx::query_as(&sql).bind(&tenant.app_id).bind(&tenant.tenant_id).fetch_optional(pool).await?
     });
-    row.map(to_config).transpose()
+    let Some(mut config) = row.map(to_config).transpose()? else {
+        return Ok(None);
+    };
+    config.providers = providers::list(db, Some(&tenant.app_id), Some(&tenant.tenant_id))
+        .await?
+        .into_iter()
+        .map(|(_, _, provider)| provider)
+        .collect();
+    Ok(Some(config))
 }
 
 /// Every tenant of one app, or of every app, oldest first within each app.
@@ -52,9 +62,19 @@ pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantCo
         }
         query.fetch_all(pool).await?
     });
-    rows.into_iter()
+    let mut tenants: Vec<(String, TenantConfig)> = rows
+        .into_iter()
         .map(|(app, tenant, first, secondary)| Ok((app, to_config((tenant, first, secondary))?)))
-        .collect()
+        .collect::<Result<_, ApiError>>()?;
+    for (app, tenant, provider) in providers::list(db, app_id, None).await? {
+        if let Some((_, config)) = tenants
+            .iter_mut()
+            .find(|(known_app, config)| *known_app == app && config.tenant_id == tenant)
+        {
+            config.providers.push(provider);
+        }
+    }
+    Ok(tenants)
 }
 
 /// Creates the tenant (and its app, for an app's public tenant) or updates it, in one
