@@ -6,7 +6,7 @@ use serde_json::json;
 use super::core::user::{
     find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User, EMAILPASSWORD,
 };
-use super::multitenancy::{ensure_recipe_allowed, EMAIL_PASSWORD_FACTORS};
+use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
@@ -41,7 +41,7 @@ pub fn register(routes: &mut Routes) {
 }
 
 async fn sign_up(request: Request) -> HandlerResult {
-    ensure_recipe_allowed(&request, EMAIL_PASSWORD_FACTORS, NOT_ENABLED).await?;
+    ensure_recipe_allowed(&request, LoginRecipe::EmailPassword, NOT_ENABLED).await?;
     let input = request.json()?;
     let email = normalise_email(&input.str("email")?);
     let password = input.str("password")?;
@@ -128,7 +128,7 @@ async fn find_login(
 
 /// Wrong password and unknown email are one answer, and cost the same time.
 async fn sign_in(request: Request) -> HandlerResult {
-    ensure_recipe_allowed(&request, EMAIL_PASSWORD_FACTORS, NOT_ENABLED).await?;
+    ensure_recipe_allowed(&request, LoginRecipe::EmailPassword, NOT_ENABLED).await?;
     let input = request.json()?;
     let email = normalise_email(&input.str("email")?);
     let password = input.str("password")?;
@@ -263,7 +263,7 @@ async fn update_user(request: Request) -> HandlerResult {
 /// `password_reset_token_lifetime`. Earlier tokens stay valid until one is used. Before CDI
 /// 4.0 the request names no email: the token is for the user's email-password email.
 async fn create_reset_token(request: Request) -> HandlerResult {
-    ensure_recipe_allowed(&request, EMAIL_PASSWORD_FACTORS, NOT_ENABLED).await?;
+    ensure_recipe_allowed(&request, LoginRecipe::EmailPassword, NOT_ENABLED).await?;
     let input = request.json()?;
     let user_id = input.str("userId")?;
     let email = match request.cdi.has_account_linking() {
@@ -401,7 +401,7 @@ async fn reset_password(request: Request) -> HandlerResult {
 /// Creates a user with a hash made elsewhere (argon2, bcrypt or Firebase scrypt), or
 /// replaces the hash of the email-password user that already has this email in the tenant.
 async fn import_user(request: Request) -> HandlerResult {
-    ensure_recipe_allowed(&request, EMAIL_PASSWORD_FACTORS, NOT_ENABLED).await?;
+    ensure_recipe_allowed(&request, LoginRecipe::EmailPassword, NOT_ENABLED).await?;
     let input = request.json()?;
     let email = normalise_email(&input.str("email")?);
     let password_hash = input.str("passwordHash")?.trim().to_string();

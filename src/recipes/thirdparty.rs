@@ -7,7 +7,7 @@ use super::core::user::{
     find_user, load_users, normalise_email, touch_last_active, NewLoginMethod, ThirdPartyAccount,
     THIRDPARTY,
 };
-use super::multitenancy::{ensure_recipe_allowed, THIRD_PARTY_FACTORS};
+use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
@@ -36,7 +36,7 @@ async fn sign_in_up(request: Request) -> HandlerResult {
         true => email_input.bool("isVerified")?,
         false => false,
     };
-    ensure_recipe_allowed(&request, THIRD_PARTY_FACTORS, NOT_ENABLED).await?;
+    ensure_recipe_allowed(&request, LoginRecipe::ThirdParty, NOT_ENABLED).await?;
     let db = &request.state.db;
     let tenant = &request.tenant;
     let (user_id, created) = loop {

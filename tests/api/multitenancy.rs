@@ -615,3 +615,93 @@ on_both_backends!(provider_configs_round_trip, |backend| {
     .json();
     assert_eq!(app.count_rows("thirdparty_providers").await, 0);
 });
+
+on_both_backends!(v1_puts_switch_recipes_as_older_sdks_do, |backend| {
+    let app = TestApp::spawn(backend).await;
+    // What supertokens-golang 0.25 (CDI 3.1) sends.
+    let go = app.at("3.1");
+    let created = go
+        .put(
+            "/recipe/multitenancy/tenant",
+            &json!({ "tenantId": "t1", "emailPasswordEnabled": true, "thirdPartyEnabled": true }),
+        )
+        .await
+        .json();
+    assert_eq!(created, json!({ "status": "OK", "createdNew": true }));
+    let read = go.get("/t1/recipe/multitenancy/tenant").await.json();
+    assert_eq!(read["emailPassword"]["enabled"], true);
+    assert_eq!(read["thirdParty"]["enabled"], true);
+    assert_eq!(read["passwordless"]["enabled"], false);
+    let v2 = app.get("/t1/recipe/multitenancy/tenant/v2").await.json();
+    assert_eq!(v2["firstFactors"], json!(["emailpassword", "thirdparty"]));
+    let signed_up = go
+        .post(
+            "/t1/recipe/signup",
+            &json!({ "email": "v1@example.com", "password": "pw" }),
+        )
+        .await
+        .json();
+    assert_eq!(signed_up["status"], "OK");
+    // Switching off leaves the switch on and the factor out.
+    let updated = go
+        .put(
+            "/recipe/multitenancy/tenant",
+            &json!({ "tenantId": "t1", "thirdPartyEnabled": false }),
+        )
+        .await
+        .json();
+    assert_eq!(updated["createdNew"], false);
+    let read = go.get("/t1/recipe/multitenancy/tenant").await.json();
+    assert_eq!(read["thirdParty"]["enabled"], false);
+    go.post(
+        "/t1/recipe/signinup",
+        &json!({ "thirdPartyId": "google", "thirdPartyUserId": "x", "email": { "id": "v1@example.com" } }),
+    )
+    .await
+    .assert_error(403, "ThirdParty login not enabled for tenant");
+
+    // An app through v1.
+    let created = go
+        .put(
+            "/recipe/multitenancy/app",
+            &json!({ "appId": "a1", "passwordlessEnabled": false }),
+        )
+        .await
+        .json();
+    assert_eq!(created["createdNew"], true);
+    let read = go.get("/appid-a1/recipe/multitenancy/tenant").await.json();
+    assert_eq!(read["emailPassword"]["enabled"], true);
+    assert_eq!(read["passwordless"]["enabled"], false);
+
+    // From 5.0 the switches and the factors must agree.
+    for (body, message) in [
+        (json!({ "tenantId": "t1", "firstFactors": [] }), "firstFactors cannot be empty. Set null instead to remove all first factors."),
+        (json!({ "tenantId": "t1", "requiredSecondaryFactors": [] }), "requiredSecondaryFactors cannot be empty. Set null instead to remove all required secondary factors."),
+        (json!({ "tenantId": "t1", "emailPasswordEnabled": false, "firstFactors": ["emailpassword"] }), "Invalid core config: firstFactors should not contain 'emailpassword' because emailPassword is disabled for the tenant."),
+        (json!({ "tenantId": "t1", "passwordlessEnabled": "no" }), "Field name 'passwordlessEnabled' is invalid in JSON input"),
+    ] {
+        app.at("5.0")
+            .put("/recipe/multitenancy/tenant", &body)
+            .await
+            .assert_error(400, message);
+    }
+    let updated = app
+        .at("5.0")
+        .put(
+            "/recipe/multitenancy/tenant",
+            &json!({ "tenantId": "t1", "firstFactors": ["emailpassword", "otp-email"] }),
+        )
+        .await
+        .json();
+    assert_eq!(updated["status"], "OK");
+    let read = app
+        .at("5.0")
+        .get("/t1/recipe/multitenancy/tenant")
+        .await
+        .json();
+    assert_eq!(
+        read["passwordless"]["enabled"], true,
+        "a factor in use switches its recipe on"
+    );
+    assert_eq!(read["firstFactors"], json!(["emailpassword", "otp-email"]));
+});

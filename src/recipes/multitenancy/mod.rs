@@ -8,8 +8,8 @@ mod store;
 
 use serde_json::{json, Value};
 
-use self::config::{FactorsUpdate, Shape};
-pub use self::config::{EMAIL_PASSWORD_FACTORS, THIRD_PARTY_FACTORS};
+pub use self::config::LoginRecipe;
+use self::config::{Shape, TenantConfig, TenantUpdate};
 use self::store::{AppRemoval, Association};
 use crate::error::ApiError;
 use crate::http::{
@@ -18,11 +18,12 @@ use crate::http::{
 };
 
 pub fn register(routes: &mut Routes) {
-    routes.put(
-        "/recipe/multitenancy/app/v2",
-        Scope::Tenant,
-        create_or_update_app,
-    );
+    routes.put("/recipe/multitenancy/app/v2", Scope::Tenant, |r| {
+        create_or_update_app(r, Shape::V2)
+    });
+    routes.put("/recipe/multitenancy/app", Scope::Tenant, |r| {
+        create_or_update_app(r, Shape::V1)
+    });
     routes.post("/recipe/multitenancy/app/remove", Scope::Tenant, remove_app);
     routes.get("/recipe/multitenancy/app/list/v2", Scope::Tenant, |r| {
         list_apps(r, Shape::V2)
@@ -30,11 +31,12 @@ pub fn register(routes: &mut Routes) {
     routes.get("/recipe/multitenancy/app/list", Scope::Tenant, |r| {
         list_apps(r, Shape::V1)
     });
-    routes.put(
-        "/recipe/multitenancy/tenant/v2",
-        Scope::Tenant,
-        create_or_update_tenant,
-    );
+    routes.put("/recipe/multitenancy/tenant/v2", Scope::Tenant, |r| {
+        create_or_update_tenant(r, Shape::V2)
+    });
+    routes.put("/recipe/multitenancy/tenant", Scope::Tenant, |r| {
+        create_or_update_tenant(r, Shape::V1)
+    });
     routes.post(
         "/recipe/multitenancy/tenant/remove",
         Scope::Tenant,
@@ -78,7 +80,7 @@ pub fn register(routes: &mut Routes) {
 /// the recipe for its CDI version (see `TenantConfig::allows_recipe`).
 pub async fn ensure_recipe_allowed(
     request: &Request,
-    recipe_factors: &[&str],
+    recipe: LoginRecipe,
     message: &str,
 ) -> Result<(), ApiError> {
     if request.cdi.sdk_enforces_first_factors() {
@@ -86,7 +88,7 @@ pub async fn ensure_recipe_allowed(
     }
     let allowed = store::find(&request.state.db, &request.tenant)
         .await?
-        .is_none_or(|tenant| tenant.allows_recipe(recipe_factors, request.cdi));
+        .is_none_or(|tenant| tenant.allows_recipe(recipe, request.cdi));
     if allowed {
         Ok(())
     } else {
@@ -140,7 +142,7 @@ async fn list_apps(request: Request, shape: Shape) -> HandlerResult {
     http::json(&json!({ "status": "OK", "apps": apps }))
 }
 
-async fn create_or_update_tenant(request: Request) -> HandlerResult {
+async fn create_or_update_tenant(request: Request, shape: Shape) -> HandlerResult {
     let input = request.json()?;
     let tenant_id = match input.opt_str("tenantId")? {
         Some(id) => parse_tenant_id(&id)?,
@@ -150,10 +152,10 @@ async fn create_or_update_tenant(request: Request) -> HandlerResult {
         app_id: request.tenant.app_id.clone(),
         tenant_id,
     };
-    save(&request, &input, &target).await
+    save(&request, &input, &target, shape).await
 }
 
-async fn create_or_update_app(request: Request) -> HandlerResult {
+async fn create_or_update_app(request: Request, shape: Shape) -> HandlerResult {
     let input = request.json()?;
     let app_id = match input.opt_str("appId")? {
         Some(id) => parse_app_id(&id)?,
@@ -163,28 +165,19 @@ async fn create_or_update_app(request: Request) -> HandlerResult {
         app_id,
         tenant_id: PUBLIC_TENANT.to_string(),
     };
-    save(&request, &input, &target).await
+    save(&request, &input, &target, shape).await
 }
 
-/// The v2 create-or-update of an app (its public tenant) or a tenant, with upstream's checks
-/// in upstream's order.
-async fn save(request: &Request, input: &JsonInput, target: &TenantId) -> HandlerResult {
+/// The create-or-update of an app (its public tenant) or a tenant through `shape`'s API,
+/// with upstream's checks in upstream's order.
+async fn save(
+    request: &Request,
+    input: &JsonInput,
+    target: &TenantId,
+    shape: Shape,
+) -> HandlerResult {
     let core_config = input.opt_object("coreConfig")?.unwrap_or_default();
-    for (field, name) in [
-        ("emailPasswordEnabled", "emailPasswordEnabled"),
-        ("thirdPartyEnabled", "thirdParty"),
-        ("passwordlessEnabled", "passwordless"),
-    ] {
-        if input.has(field) {
-            return Err(ApiError::bad_request(format!(
-                "{name} is not a valid input for this API"
-            )));
-        }
-    }
-    let update = FactorsUpdate::new(
-        input.str_array_update("firstFactors")?,
-        input.str_array_update("requiredSecondaryFactors")?,
-    )?;
+    let update = TenantUpdate::read(input, shape, request.cdi)?;
     ensure_may_write(&request.tenant, target)?;
     if target.is_default() && !core_config.is_empty() {
         return Err(ApiError::bad_request("Cannot modify base config"));
@@ -195,7 +188,8 @@ async fn save(request: &Request, input: &JsonInput, target: &TenantId) -> Handle
             "Invalid core config: {key} cannot be set per app or tenant in gatehouse yet"
         )));
     }
-    let created = store::save(&request.state.db, target, update).await?;
+    let base = TenantConfig::new(&target.tenant_id, shape, request.cdi);
+    let created = store::save(&request.state.db, target, base, update).await?;
     http::json(&json!({ "status": "OK", "createdNew": created }))
 }
 

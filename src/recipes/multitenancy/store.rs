@@ -1,13 +1,23 @@
 //! Apps, tenants and which tenants a user belongs to, on either database.
 
-use super::config::{FactorsUpdate, TenantConfig};
+use super::config::{TenantConfig, TenantUpdate};
 use super::providers;
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::TenantId;
 use crate::with_pool;
 
-type TenantRow = (String, Option<String>, Option<String>);
+type TenantRow = (String, Option<String>, Option<String>, bool, bool, bool);
+/// A [`TenantRow`] after its app id.
+type AppTenantRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    bool,
+    bool,
+);
 
 fn factors(column: Option<String>) -> Result<Option<Vec<String>>, ApiError> {
     column
@@ -18,16 +28,20 @@ fn factors(column: Option<String>) -> Result<Option<Vec<String>>, ApiError> {
         })
 }
 
-fn to_config((tenant_id, first, secondary): TenantRow) -> Result<TenantConfig, ApiError> {
+fn to_config(
+    (tenant_id, first, secondary, email_password, third_party, passwordless): TenantRow,
+) -> Result<TenantConfig, ApiError> {
     Ok(TenantConfig {
         tenant_id,
+        recipes_enabled: [email_password, third_party, passwordless],
         first_factors: factors(first)?,
         required_secondary_factors: factors(secondary)?,
         providers: Vec::new(),
     })
 }
 
-const TENANT_COLUMNS: &str = "tenant_id, first_factors, required_secondary_factors";
+const TENANT_COLUMNS: &str = "tenant_id, first_factors, required_secondary_factors, \
+     email_password_enabled, third_party_enabled, passwordless_enabled";
 
 pub async fn find(db: &Db, tenant: &TenantId) -> Result<Option<TenantConfig>, ApiError> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE app_id = $1 AND tenant_id = $2");
@@ -55,7 +69,7 @@ pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantCo
     let sql = format!(
         "SELECT app_id, {TENANT_COLUMNS} FROM tenants {filter} ORDER BY app_id, created_at_time, tenant_id"
     );
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = with_pool!(db, pool => {
+    let rows: Vec<AppTenantRow> = with_pool!(db, pool => {
         let mut query = sqlx::query_as(&sql);
         if let Some(app_id) = app_id {
             query = query.bind(app_id);
@@ -64,7 +78,9 @@ pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantCo
     });
     let mut tenants: Vec<(String, TenantConfig)> = rows
         .into_iter()
-        .map(|(app, tenant, first, secondary)| Ok((app, to_config((tenant, first, secondary))?)))
+        .map(|(app, tenant, first, secondary, ep, tp, pl)| {
+            Ok((app, to_config((tenant, first, secondary, ep, tp, pl))?))
+        })
         .collect::<Result<_, ApiError>>()?;
     for (app, tenant, provider) in providers::list(db, app_id, None).await? {
         if let Some((_, config)) = tenants
@@ -80,8 +96,12 @@ pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantCo
 /// Creates the tenant (and its app, for an app's public tenant) or updates it, in one
 /// transaction that holds the row: two instances updating one tenant at once each apply
 /// their change to the other's result. Answers whether it was created.
-pub async fn save(db: &Db, tenant: &TenantId, update: FactorsUpdate) -> Result<bool, ApiError> {
-    let base = TenantConfig::new_v2(&tenant.tenant_id);
+pub async fn save(
+    db: &Db,
+    tenant: &TenantId,
+    base: TenantConfig,
+    update: TenantUpdate,
+) -> Result<bool, ApiError> {
     let json =
         |factors: &Option<Vec<String>>| factors.as_ref().map(|f| serde_json::json!(f).to_string());
     let select = format!(
@@ -97,14 +117,18 @@ pub async fn save(db: &Db, tenant: &TenantId, update: FactorsUpdate) -> Result<b
             .execute(&mut *tx)
             .await?;
         let created = sqlx::query(
-            "INSERT INTO tenants (app_id, tenant_id, created_at_time, first_factors, required_secondary_factors) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (app_id, tenant_id) DO NOTHING",
+            "INSERT INTO tenants (app_id, tenant_id, created_at_time, first_factors, required_secondary_factors, \
+             email_password_enabled, third_party_enabled, passwordless_enabled) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (app_id, tenant_id) DO NOTHING",
         )
         .bind(&tenant.app_id)
         .bind(&tenant.tenant_id)
         .bind(now)
         .bind(json(&base.first_factors))
         .bind(json(&base.required_secondary_factors))
+        .bind(base.recipes_enabled[0])
+        .bind(base.recipes_enabled[1])
+        .bind(base.recipes_enabled[2])
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -115,15 +139,19 @@ pub async fn save(db: &Db, tenant: &TenantId, update: FactorsUpdate) -> Result<b
             .fetch_one(&mut *tx)
             .await?;
         let mut config = to_config(row)?;
-        config.apply(update);
+        config.apply(&update);
         sqlx::query(
-            "UPDATE tenants SET first_factors = $3, required_secondary_factors = $4 \
+            "UPDATE tenants SET first_factors = $3, required_secondary_factors = $4, \
+             email_password_enabled = $5, third_party_enabled = $6, passwordless_enabled = $7 \
              WHERE app_id = $1 AND tenant_id = $2",
         )
         .bind(&tenant.app_id)
         .bind(&tenant.tenant_id)
         .bind(json(&config.first_factors))
         .bind(json(&config.required_secondary_factors))
+        .bind(config.recipes_enabled[0])
+        .bind(config.recipes_enabled[1])
+        .bind(config.recipes_enabled[2])
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
