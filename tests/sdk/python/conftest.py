@@ -56,8 +56,11 @@ class Sdk:
     url = GATEHOUSE_URL
     api_key = GATEHOUSE_API_KEY
 
-    def init(self, api_key=_DEFAULT, recipe_list=None):
+    def init(self, api_key=_DEFAULT, recipe_list=None, connection_uri=None, network_interceptor=None):
         """Init the SDK against gatehouse. api_key=None sends no api-key header.
+        connection_uri defaults to GATEHOUSE_URL (GATEHOUSE_URL + "/appid-<app>"
+        targets an app); network_interceptor(url, method, headers, params, body,
+        user_context) sees every core request and answers the first five.
         Telemetry must stay off: this machine is offline."""
         init(
             app_info=InputAppInfo(
@@ -70,8 +73,9 @@ class Sdk:
             framework="fastapi",
             mode="asgi",
             supertokens_config=SupertokensConfig(
-                connection_uri=GATEHOUSE_URL,
+                connection_uri=connection_uri or GATEHOUSE_URL,
                 api_key=GATEHOUSE_API_KEY if api_key is _DEFAULT else api_key,
+                network_interceptor=network_interceptor,
             ),
             recipe_list=recipe_list if recipe_list is not None else [session.init()],
             telemetry=False,

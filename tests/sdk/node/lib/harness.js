@@ -27,7 +27,8 @@ const GATEHOUSE_API_KEY = requireEnv("GATEHOUSE_API_KEY");
 // key is used; an explicit `apiKey: undefined` means "send no api-key header".
 // Options: apiKey, recipeList (default [Session.init()]), networkInterceptor,
 // appInfo (fields merged over the defaults below, e.g. the apiDomain of a
-// scenario's own express server). Telemetry must stay off: this machine is
+// scenario's own express server), connectionURI (default GATEHOUSE_URL;
+// GATEHOUSE_URL + "/appid-<app>" targets an app). Telemetry must stay off: this machine is
 // offline.
 function initSdk(options = {}) {
     const apiKey = "apiKey" in options ? options.apiKey : GATEHOUSE_API_KEY;
@@ -37,7 +38,7 @@ function initSdk(options = {}) {
     const networkInterceptor = options.networkInterceptor;
     SuperTokens.init({
         framework: "express",
-        supertokens: { connectionURI: GATEHOUSE_URL, apiKey, networkInterceptor },
+        supertokens: { connectionURI: options.connectionURI ?? GATEHOUSE_URL, apiKey, networkInterceptor },
         appInfo: {
             appName: "gatehouse-sdk-tests",
             apiDomain: "http://localhost:3001",
