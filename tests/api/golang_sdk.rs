@@ -679,3 +679,72 @@ on_both_backends!(tenant_and_dashboard_calls, |backend| {
     let telemetry = go.get("/telemetry").await.json();
     assert!(!boolean(&telemetry, "exists"));
 });
+
+on_both_backends!(multitenancy_management_calls, |backend| {
+    let app = TestApp::spawn(backend).await;
+    let go = app.at(GO_CDI);
+    // CreateOrUpdateTenant (v1), then the loginmethods API's GetTenant.
+    let created = go
+        .put(
+            "/recipe/multitenancy/tenant",
+            &json!({ "tenantId": "acme", "emailPasswordEnabled": true, "thirdPartyEnabled": true, "passwordlessEnabled": false }),
+        )
+        .await
+        .json();
+    assert!(string(&created, "status") == "OK" && boolean(&created, "createdNew"));
+    let tenant = go.get("/acme/recipe/multitenancy/tenant").await.json();
+    assert!(boolean(&tenant["emailPassword"], "enabled"));
+    assert!(!boolean(&tenant["passwordless"], "enabled"));
+
+    // CreateOrUpdateThirdPartyConfig / DeleteThirdPartyConfig.
+    let config = json!({ "config": { "thirdPartyId": "github", "clients": [{ "clientId": "gh", "clientSecret": "s", "scope": ["read:user"] }] } });
+    let put = go
+        .put("/acme/recipe/multitenancy/config/thirdparty", &config)
+        .await
+        .json();
+    assert!(boolean(&put, "createdNew"));
+    let tenant = go.get("/acme/recipe/multitenancy/tenant").await.json();
+    let provider = &tenant["thirdParty"]["providers"][0];
+    assert_eq!(string(provider, "thirdPartyId"), "github");
+    assert_eq!(string(&provider["clients"][0], "clientId"), "gh");
+
+    // AssociateUserToTenant / DisassociateUserFromTenant read only their flags.
+    let user_id = app.sign_up("gopher@example.com", "pw").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let associated = go
+        .post(
+            "/acme/recipe/multitenancy/tenant/user",
+            &json!({ "userId": user_id }),
+        )
+        .await
+        .json();
+    assert!(!boolean(&associated, "wasAlreadyAssociated"));
+    let disassociated = go
+        .post(
+            "/acme/recipe/multitenancy/tenant/user/remove",
+            &json!({ "userId": user_id }),
+        )
+        .await
+        .json();
+    assert!(boolean(&disassociated, "wasAssociated"));
+
+    let removed = go
+        .post(
+            "/acme/recipe/multitenancy/config/thirdparty/remove",
+            &json!({ "thirdPartyId": "github" }),
+        )
+        .await
+        .json();
+    assert!(boolean(&removed, "didConfigExist"));
+    let deleted = go
+        .post(
+            "/recipe/multitenancy/tenant/remove",
+            &json!({ "tenantId": "acme" }),
+        )
+        .await
+        .json();
+    assert_eq!(string(&deleted, "status"), "OK");
+    assert!(boolean(&deleted, "didExist"));
+});
