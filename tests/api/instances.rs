@@ -222,3 +222,48 @@ async fn a_key_created_by_another_instance_is_found_on_first_use() {
         .json();
     assert_eq!(verified["status"], "OK", "{verified}");
 }
+
+#[actix_web::test]
+async fn apps_and_tenants_created_on_one_instance_serve_on_the_other() {
+    if !postgres_available("apps_and_tenants_created_on_one_instance_serve_on_the_other").await {
+        return;
+    }
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let second = first.sibling().await;
+    let created = first
+        .put("/recipe/multitenancy/app/v2", &json!({ "appId": "shared" }))
+        .await
+        .json();
+    assert_eq!(created["createdNew"], true);
+    let tenant = second
+        .put(
+            "/appid-shared/recipe/multitenancy/tenant/v2",
+            &json!({ "tenantId": "t1", "firstFactors": ["emailpassword"] }),
+        )
+        .await
+        .json();
+    assert_eq!(tenant, json!({ "status": "OK", "createdNew": true }));
+    let signed_up = first
+        .post(
+            "/appid-shared/t1/recipe/signup",
+            &json!({ "email": "both@example.com", "password": "pw" }),
+        )
+        .await
+        .json();
+    assert_eq!(signed_up["status"], "OK");
+    let removed = second
+        .post(
+            "/appid-shared/recipe/multitenancy/tenant/remove",
+            &json!({ "tenantId": "t1" }),
+        )
+        .await
+        .json();
+    assert_eq!(removed["didExist"], true);
+    first
+        .post(
+            "/appid-shared/t1/recipe/signin",
+            &json!({ "email": "both@example.com", "password": "pw" }),
+        )
+        .await
+        .assert_error(400, "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: (, shared, t1)");
+}

@@ -168,6 +168,44 @@ on_both_backends!(apps_are_created_listed_and_removed, |backend| {
     assert_eq!(elsewhere["status"], "UNKNOWN_USER_ID_ERROR");
     let same_email = app.sign_up("a1@example.com", "pw").await;
     assert_ne!(same_email["id"], user_id);
+    // Metadata, roles and sessions of one app are not the other's.
+    app.put(
+        "/appid-a1/recipe/user/metadata",
+        &json!({ "userId": user_id, "metadataUpdate": { "plan": "a1" } }),
+    )
+    .await
+    .json();
+    let metadata = app
+        .get(&format!("/recipe/user/metadata?userId={user_id}"))
+        .await
+        .json();
+    assert_eq!(metadata["metadata"], json!({}));
+    app.put(
+        "/appid-a1/recipe/role",
+        &json!({ "role": "admin", "permissions": [] }),
+    )
+    .await
+    .json();
+    let roles = app.get("/recipe/roles").await.json();
+    assert_eq!(roles["roles"], json!([]));
+    let session = app
+        .post(
+            "/appid-a1/recipe/session",
+            &json!({ "userId": user_id, "enableAntiCsrf": false, "userDataInJWT": {}, "userDataInDatabase": {} }),
+        )
+        .await
+        .json();
+    let verify = json!({ "accessToken": session["accessToken"]["token"], "doAntiCsrfCheck": false, "enableAntiCsrf": false, "checkDatabase": true });
+    let elsewhere = app.post("/recipe/session/verify", &verify).await.json();
+    assert_eq!(
+        elsewhere["status"], "TRY_REFRESH_TOKEN",
+        "another app's keys: {elsewhere}"
+    );
+    let at_home = app
+        .post("/appid-a1/recipe/session/verify", &verify)
+        .await
+        .json();
+    assert_eq!(at_home["status"], "OK");
 
     assert_eq!(
         put_tenant(&app, "/appid-a1", json!({ "tenantId": "t1" })).await["createdNew"],
