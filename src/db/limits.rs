@@ -25,6 +25,8 @@ const STORED_FIELDS: &[(&str, usize)] = &[
     ("tenantId", MAX_TENANT_ID_CHARS),
     ("userId", MAX_USER_ID_CHARS),
     ("recipeUserId", MAX_USER_ID_CHARS),
+    ("superTokensUserId", MAX_USER_ID_CHARS),
+    ("externalUserId", MAX_USER_ID_CHARS),
     ("email", MAX_EMAIL_CHARS),
     ("newEmail", MAX_EMAIL_CHARS),
     ("role", MAX_ROLE_CHARS),
@@ -80,6 +82,8 @@ mod tests {
         ("role", &["role"]),
         ("permission", &["permission", "permissions"]),
         ("password_hash", &["passwordHash"]),
+        ("supertokens_user_id", &["superTokensUserId"]),
+        ("external_user_id", &["externalUserId"]),
         ("third_party_id", &["thirdPartyId"]),
         ("third_party_user_id", &["thirdPartyUserId"]),
         // Derived from a checked email.

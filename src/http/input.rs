@@ -56,6 +56,11 @@ impl JsonInput {
         }
     }
 
+    /// Whether `field` is given as `null`.
+    pub fn is_null(&self, field: &str) -> bool {
+        self.0.get(field).is_some_and(Value::is_null)
+    }
+
     /// Whether the body has `field`, whatever its value (`null` included).
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)

@@ -7,6 +7,7 @@ use super::core::user::{
     find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User, EMAILPASSWORD,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
+use super::useridmapping;
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
@@ -92,6 +93,7 @@ async fn create_user(
             is_primary: false,
             login_methods: vec![LoginMethod {
                 recipe_user_id: user_id,
+                external_id: None,
                 recipe_id: EMAILPASSWORD.into(),
                 time_joined,
                 email: Some(email.into()),
@@ -209,6 +211,7 @@ async fn update_user(request: Request) -> HandlerResult {
     }
     let state = &request.state;
     let app_id = &request.tenant.app_id;
+    let recipe_user_id = useridmapping::resolve(&state.db, app_id, &recipe_user_id).await?;
     let is_email_password = find_user(&state.db, app_id, &recipe_user_id)
         .await?
         .is_some_and(|user| {
@@ -273,6 +276,7 @@ async fn create_reset_token(request: Request) -> HandlerResult {
     let state = &request.state;
     let app_id = &request.tenant.app_id;
     let unknown = || http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
+    let user_id = useridmapping::resolve(&state.db, app_id, &user_id).await?;
     let Some(user) = find_user(&state.db, app_id, &user_id).await? else {
         return unknown();
     };
@@ -364,6 +368,9 @@ async fn consume_reset_token(request: Request) -> HandlerResult {
     let token = request.json()?.str("token")?;
     match consume(&request.state.db, &request.tenant.app_id, &token, None).await? {
         Some((user_id, email)) => {
+            let user_id =
+                useridmapping::shown_id(&request.state.db, &request.tenant.app_id, &user_id)
+                    .await?;
             http::json(&json!({ "status": "OK", "userId": user_id, "email": email }))
         }
         None => http::json(&json!({ "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR" })),
@@ -393,7 +400,12 @@ async fn reset_password(request: Request) -> HandlerResult {
     )
     .await?
     {
-        Some((user_id, _)) => http::json(&json!({ "status": "OK", "userId": user_id })),
+        Some((user_id, _)) => {
+            let user_id =
+                useridmapping::shown_id(&request.state.db, &request.tenant.app_id, &user_id)
+                    .await?;
+            http::json(&json!({ "status": "OK", "userId": user_id }))
+        }
         None => http::json(&json!({ "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR" })),
     }
 }

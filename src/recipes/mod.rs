@@ -8,6 +8,7 @@ mod jwt;
 mod multitenancy;
 pub mod session;
 mod thirdparty;
+mod useridmapping;
 mod usermetadata;
 mod userroles;
 
@@ -23,6 +24,7 @@ pub fn register(routes: &mut Routes) {
     multitenancy::register(routes);
     session::register(routes);
     thirdparty::register(routes);
+    useridmapping::register(routes);
     usermetadata::register(routes);
     userroles::register(routes);
 }

@@ -8,6 +8,7 @@ use super::core::user::{
     THIRDPARTY,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
+use super::useridmapping;
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
@@ -50,13 +51,15 @@ async fn sign_in_up(request: Request) -> HandlerResult {
         }
     };
     if verified {
+        // Verified emails are kept under the id the application knows the user by.
+        let shown_id = useridmapping::shown_id(db, &tenant.app_id, &user_id).await?;
         with_pool!(db, pool => {
             sqlx::query(
                 "INSERT INTO emailverification_verified_emails (app_id, user_id, email) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(&tenant.app_id)
-            .bind(&user_id)
+            .bind(&shown_id)
             .bind(&email)
             .execute(pool)
             .await?;

@@ -748,3 +748,43 @@ on_both_backends!(multitenancy_management_calls, |backend| {
     assert_eq!(string(&deleted, "status"), "OK");
     assert!(boolean(&deleted, "didExist"));
 });
+
+on_both_backends!(user_id_mapping_calls, |backend| {
+    let app = TestApp::spawn(backend).await;
+    let go = app.at(GO_CDI);
+    let user_id = app.sign_up("mapped@example.com", "pw").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({ "superTokensUserId": user_id, "externalUserId": "go-ext", "externalUserIdInfo": "info" });
+    let created = go.post("/recipe/userid/map", &body).await.json();
+    assert_eq!(string(&created, "status"), "OK");
+    // Any other status is read as "already exists", with its two flags.
+    let again = go.post("/recipe/userid/map", &body).await.json();
+    assert!(
+        boolean(&again, "doesSuperTokensUserIdExist") && boolean(&again, "doesExternalUserIdExist")
+    );
+    let mapping = go
+        .get("/recipe/userid/map?userId=go-ext&userIdType=EXTERNAL")
+        .await
+        .json();
+    assert_eq!(string(&mapping, "superTokensUserId"), user_id);
+    assert_eq!(string(&mapping, "externalUserId"), "go-ext");
+    assert_eq!(string(&mapping, "externalUserIdInfo"), "info");
+    let updated = go
+        .put(
+            "/recipe/userid/external-user-id-info",
+            &json!({ "userId": "go-ext", "externalUserIdInfo": null }),
+        )
+        .await
+        .json();
+    assert_eq!(string(&updated, "status"), "OK");
+    // The Go SDK's users and email-password calls see the mapped id.
+    let user = go.get("/recipe/user?userId=go-ext").await.json();
+    assert_eq!(string(&user["user"], "id"), "go-ext");
+    let removed = go
+        .post("/recipe/userid/map/remove", &json!({ "userId": "go-ext" }))
+        .await
+        .json();
+    assert!(boolean(&removed, "didMappingExist"));
+});

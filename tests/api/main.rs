@@ -22,6 +22,7 @@ mod sessions;
 mod shutdown;
 mod slow_clients;
 mod thirdparty;
+mod useridmapping;
 mod usermetadata;
 mod userroles;
 mod users;

@@ -22,6 +22,8 @@ pub fn normalise_email(email: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct LoginMethod {
     pub recipe_user_id: String,
+    /// The application's own id for it (user id mapping), which answers show instead.
+    pub external_id: Option<String>,
     pub recipe_id: String,
     pub time_joined: i64,
     pub email: Option<String>,
@@ -44,6 +46,16 @@ impl ThirdPartyAccount {
 }
 
 impl LoginMethod {
+    /// The id answers show: the application's own id when it mapped one.
+    pub fn shown_id(&self) -> &str {
+        self.external_id.as_deref().unwrap_or(&self.recipe_user_id)
+    }
+
+    /// Whether `id` names this login method, by gatehouse's id or the mapped one.
+    pub fn is_named(&self, id: &str) -> bool {
+        self.recipe_user_id == id || self.external_id.as_deref() == Some(id)
+    }
+
     /// Adds what the login method signs in with (its email) to its JSON form; keys that do
     /// not apply are left out, never sent as null.
     fn add_account_info(&self, value: &mut Value) {
@@ -65,6 +77,14 @@ pub struct User {
 }
 
 impl User {
+    /// The id answers show for the user: its primary login method's shown id.
+    pub fn shown_id(&self) -> &str {
+        self.login_methods
+            .iter()
+            .find(|method| method.recipe_user_id == self.id)
+            .map_or(&self.id, LoginMethod::shown_id)
+    }
+
     pub fn time_joined(&self) -> i64 {
         self.login_methods
             .iter()
@@ -76,11 +96,12 @@ impl User {
     /// The user as a recipe's deprecated look-up by id shows it: only its login method
     /// `recipe_user_id` of `recipe_id`, if it has one.
     pub fn only_login_method(self, recipe_user_id: &str, recipe_id: &str) -> Option<User> {
-        let method = self.login_methods.into_iter().find(|method| {
-            method.recipe_user_id == recipe_user_id && method.recipe_id == recipe_id
-        })?;
+        let method = self
+            .login_methods
+            .into_iter()
+            .find(|method| method.is_named(recipe_user_id) && method.recipe_id == recipe_id)?;
         Some(User {
-            id: recipe_user_id.to_string(),
+            id: method.recipe_user_id.clone(),
             is_primary: self.is_primary,
             login_methods: vec![method],
         })
@@ -116,7 +137,7 @@ impl User {
             .map(|method| {
                 let mut value = json!({
                     "tenantIds": method.tenant_ids,
-                    "recipeUserId": method.recipe_user_id,
+                    "recipeUserId": method.shown_id(),
                     "verified": method.verified,
                     "timeJoined": method.time_joined,
                     "recipeId": method.recipe_id,
@@ -126,7 +147,7 @@ impl User {
             })
             .collect();
         let mut user = json!({
-            "id": self.id,
+            "id": self.shown_id(),
             "isPrimaryUser": self.is_primary,
             "tenantIds": tenant_ids,
             "timeJoined": self.time_joined(),
@@ -148,7 +169,7 @@ impl User {
             return json!({ "id": self.id, "timeJoined": self.time_joined(), "tenantIds": [] });
         };
         let mut user = json!({
-            "id": method.recipe_user_id,
+            "id": method.shown_id(),
             "timeJoined": method.time_joined,
             "tenantIds": method.tenant_ids,
         });
@@ -183,7 +204,12 @@ impl User {
     pub fn signed_in_json(&self, recipe_user_id: &str, cdi: CdiVersion) -> Value {
         let mut answer = json!({ "status": "OK", "user": self.recipe_answer_json(cdi) });
         if cdi.has_account_linking() {
-            answer["recipeUserId"] = json!(recipe_user_id);
+            let shown = self
+                .login_methods
+                .iter()
+                .find(|method| method.is_named(recipe_user_id))
+                .map_or(recipe_user_id, LoginMethod::shown_id);
+            answer["recipeUserId"] = json!(shown);
         }
         answer
     }
@@ -251,10 +277,12 @@ macro_rules! insert_login_method {
 /// the primary-user index, which every look-up here already narrows to.
 const LOGIN_METHOD_ROWS: &str =
     "SELECT u.user_id, u.primary_user_id, u.recipe_id, u.is_primary, u.time_joined, u.email, \
-            u.third_party_id, u.third_party_user_id, v.user_id IS NOT NULL AS verified, t.tenant_id \
+            u.third_party_id, u.third_party_user_id, m.external_user_id, \
+            v.user_id IS NOT NULL AS verified, t.tenant_id \
      FROM users u \
+     LEFT JOIN userid_mapping m ON m.app_id = u.app_id AND m.supertokens_user_id = u.user_id \
      LEFT JOIN emailverification_verified_emails v \
-       ON v.app_id = u.app_id AND v.user_id = u.user_id AND v.email = u.email \
+       ON v.app_id = u.app_id AND v.user_id = COALESCE(m.external_user_id, u.user_id) AND v.email = u.email \
      LEFT JOIN user_tenants t \
        ON t.app_id = u.app_id AND t.primary_user_id = u.primary_user_id AND t.user_id = u.user_id";
 const LOGIN_METHOD_ORDER: &str = "ORDER BY u.time_joined, u.user_id, t.tenant_id";
@@ -265,6 +293,7 @@ type LoginMethodRow = (
     String,
     bool,
     i64,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -284,6 +313,7 @@ fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
         email,
         third_party_id,
         third_party_user_id,
+        external_id,
         verified,
         tenant,
     ) in rows
@@ -303,6 +333,7 @@ fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
         if !same_method {
             user.login_methods.push(LoginMethod {
                 recipe_user_id: user_id,
+                external_id,
                 recipe_id,
                 time_joined,
                 email,
@@ -353,12 +384,14 @@ pub async fn load_users(
 pub fn find_user_sql() -> String {
     format!(
         "{LOGIN_METHOD_ROWS} WHERE u.app_id = $1 AND u.primary_user_id = \
-           (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2) \
+           (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = COALESCE( \
+              (SELECT supertokens_user_id FROM userid_mapping WHERE app_id = $1 AND external_user_id = $2), $2)) \
          {LOGIN_METHOD_ORDER}"
     )
 }
 
-/// The user that `user_id` (a primary or a recipe user id) belongs to, in one round trip:
+/// The user that `user_id` (a primary or a recipe user id, gatehouse's or the mapped one)
+/// belongs to, in one round trip:
 /// get-user is among the hottest calls an application makes.
 pub async fn find_user(db: &Db, app_id: &str, user_id: &str) -> Result<Option<User>, ApiError> {
     let sql = find_user_sql();

@@ -340,20 +340,25 @@ async fn remove_user(request: Request) -> HandlerResult {
     let remove_linked = input.opt_bool("removeAllLinkedAccounts")?.unwrap_or(true);
     let state = &request.state;
     let app_id = &request.tenant.app_id;
-    let user_ids = match find_user(&state.db, app_id, &user_id).await? {
-        Some(user) if remove_linked || user.login_methods.len() == 1 => user
-            .login_methods
-            .into_iter()
-            .map(|method| method.recipe_user_id)
-            .collect(),
-        _ => vec![user_id],
+    let methods = match find_user(&state.db, app_id, &user_id).await? {
+        Some(user) if remove_linked || user.login_methods.len() == 1 => user.login_methods,
+        _ => Vec::new(),
     };
+    let user_ids: Vec<String> = match methods.is_empty() {
+        true => vec![user_id],
+        false => methods.iter().map(|m| m.recipe_user_id.clone()).collect(),
+    };
+    // Other recipes keep their data under the id the application knows the user by.
+    let data_ids: Vec<&String> = user_ids
+        .iter()
+        .chain(methods.iter().filter_map(|m| m.external_id.as_ref()))
+        .collect();
     let in_list = placeholders(2, user_ids.len());
     let delete_users = format!("DELETE FROM users WHERE app_id = $1 AND user_id IN ({in_list})");
     with_pool!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         for statement in &state.user_removal_statements {
-            for id in &user_ids {
+            for id in &data_ids {
                 sqlx::query(statement).bind(app_id).bind(id).execute(&mut *tx).await?;
             }
         }

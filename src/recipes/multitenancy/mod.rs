@@ -279,7 +279,7 @@ async fn remove_provider(request: Request) -> HandlerResult {
 }
 
 /// The login method a tenant-user call names: `recipeUserId` from CDI 4.0, `userId` before.
-fn user_of(request: &Request) -> Result<String, ApiError> {
+async fn user_of(request: &Request) -> Result<String, ApiError> {
     let field = match request.cdi.has_account_linking() {
         true => "recipeUserId",
         false => "userId",
@@ -291,11 +291,11 @@ fn user_of(request: &Request) -> Result<String, ApiError> {
             "Field name 'userId' cannot be an empty String",
         ));
     }
-    Ok(user_id)
+    super::useridmapping::resolve(&request.state.db, &request.tenant.app_id, &user_id).await
 }
 
 async fn associate_user(request: Request) -> HandlerResult {
-    let user_id = user_of(&request)?;
+    let user_id = user_of(&request).await?;
     match store::associate(&request.state.db, &request.tenant, &user_id).await? {
         Association::UnknownUser => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
         Association::EmailTaken => http::json(&json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" })),
@@ -309,8 +309,10 @@ async fn associate_user(request: Request) -> HandlerResult {
 }
 
 async fn disassociate_user(request: Request) -> HandlerResult {
-    let user_id = user_of(&request)?;
-    match store::disassociate(&request.state.db, &request.tenant, &user_id).await? {
+    let user_id = user_of(&request).await?;
+    let (db, app_id) = (&request.state.db, &request.tenant.app_id);
+    let data_id = super::useridmapping::shown_id(db, app_id, &user_id).await?;
+    match store::disassociate(db, &request.tenant, &user_id, &data_id).await? {
         None => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
         Some(was_associated) => {
             http::json(&json!({ "status": "OK", "wasAssociated": was_associated }))

@@ -277,11 +277,13 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
 }
 
 /// Removes a login method from a tenant with its data there (sessions, verification tokens,
-/// role assignments): `None` for an unknown user, else whether anything was removed.
+/// role assignments, kept under `data_id`, the id the application knows the user by):
+/// `None` for an unknown user, else whether anything was removed.
 pub async fn disassociate(
     db: &Db,
     tenant: &TenantId,
     user_id: &str,
+    data_id: &str,
 ) -> Result<Option<bool>, ApiError> {
     Ok(with_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -294,16 +296,16 @@ pub async fn disassociate(
             return Ok(None);
         }
         let mut removed = 0;
-        for statement in [
-            "DELETE FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
-            "DELETE FROM sessions WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
-            "DELETE FROM emailverification_tokens WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
-            "DELETE FROM user_roles WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3",
+        for (statement, id) in [
+            ("DELETE FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3", user_id),
+            ("DELETE FROM sessions WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3", data_id),
+            ("DELETE FROM emailverification_tokens WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3", data_id),
+            ("DELETE FROM user_roles WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3", data_id),
         ] {
             removed += sqlx::query(statement)
                 .bind(&tenant.app_id)
                 .bind(&tenant.tenant_id)
-                .bind(user_id)
+                .bind(id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
