@@ -249,6 +249,21 @@ on_both_backends!(the_mapped_id_is_the_users_id_everywhere, |backend| {
     .await
     .json();
 
+    // The user's sessions are found by either id (the SDKs ask for linked accounts).
+    for id in ["legacy-42", user_id.as_str()] {
+        let handles = app
+            .get(&format!(
+                "/recipe/session/user?userId={id}&fetchSessionsForAllLinkedAccounts=true"
+            ))
+            .await
+            .json();
+        assert_eq!(
+            handles["sessionHandles"].as_array().unwrap().len(),
+            1,
+            "{id}"
+        );
+    }
+
     // A mapping with data under its external id is removed only with force.
     app.post(
         "/recipe/userid/map/remove",

@@ -454,24 +454,27 @@ async fn refresh(request: Request) -> HandlerResult {
     }
 }
 
-/// `userId` of a body or query, with every login method of its user when `linked` (an id
-/// gatehouse does not know stands for itself).
+/// `userId` of a body or query and, when `linked`, every login method of its user, by the
+/// ids sessions are created with (the mapped ones, where the application mapped its own).
+/// An id gatehouse does not know stands for itself.
 async fn user_ids(
     db: &Db,
     app_id: &str,
     user_id: String,
     linked: bool,
 ) -> Result<Vec<String>, ApiError> {
+    let mut ids = vec![user_id];
     if linked {
-        if let Some(user) = find_user(db, app_id, &user_id).await? {
-            return Ok(user
-                .login_methods
-                .into_iter()
-                .map(|method| method.recipe_user_id)
-                .collect());
+        if let Some(user) = find_user(db, app_id, &ids[0]).await? {
+            for method in &user.login_methods {
+                let id = method.shown_id();
+                if !ids.iter().any(|known| known == id) {
+                    ids.push(id.to_string());
+                }
+            }
         }
     }
-    Ok(vec![user_id])
+    Ok(ids)
 }
 
 async fn remove(request: Request) -> HandlerResult {
