@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
 use crate::password::StoredHash;
 use crate::token::{random_token, token_hash};
-use crate::{in_write_transaction, insert_login_method, with_pool};
+use crate::{in_write_transaction, insert_login_method, update_login_method_email, with_pool};
 
 /// Upstream's answer when a tenant's first factors leave EmailPassword out (before CDI 5.1).
 const NOT_ENABLED: &str = "Email password login not enabled for tenant";
@@ -228,20 +228,7 @@ async fn update_user(request: Request) -> HandlerResult {
     };
     let updated: sqlx::Result<()> = in_write_transaction!(&state.db, tx => async {
         if let Some(email) = &email {
-            let domain = email.rsplit_once('@').map(|(_, domain)| domain);
-            sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
-                .bind(app_id)
-                .bind(&recipe_user_id)
-                .bind(email)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
-                .bind(app_id)
-                .bind(&recipe_user_id)
-                .bind(email)
-                .bind(domain)
-                .execute(&mut *tx)
-                .await?;
+            update_login_method_email!(tx, app_id, &recipe_user_id, email).await?;
         }
         if let Some(hash) = &hash {
             sqlx::query("UPDATE emailpassword_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")

@@ -12,7 +12,7 @@ use super::useridmapping;
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
-use crate::{in_write_transaction, insert_login_method, with_pool};
+use crate::{in_write_transaction, insert_login_method, update_login_method_email, with_pool};
 
 /// Upstream's answer when a tenant's first factors leave ThirdParty out (before CDI 5.1).
 const NOT_ENABLED: &str = "ThirdParty login not enabled for tenant";
@@ -197,22 +197,8 @@ async fn sign_in(
         return Ok(None);
     };
     if stored_email.as_deref() != Some(email) {
-        let domain = email.rsplit_once('@').map(|(_, domain)| domain);
         let updated: sqlx::Result<()> = in_write_transaction!(db, tx => async {
-            sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
-                .bind(&tenant.app_id)
-                .bind(&user_id)
-                .bind(email)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
-                .bind(&tenant.app_id)
-                .bind(&user_id)
-                .bind(email)
-                .bind(domain)
-                .execute(&mut *tx)
-                .await?;
-            Ok::<(), sqlx::Error>(())
+            update_login_method_email!(tx, &tenant.app_id, &user_id, email).await
         });
         updated?;
     }

@@ -215,6 +215,37 @@ impl User {
     }
 }
 
+/// The part of an email after its last `@`, which domain searches read.
+pub fn email_domain(email: &str) -> Option<&str> {
+    email.rsplit_once('@').map(|(_, domain)| domain)
+}
+
+/// Replaces a login method's email in every tenant it belongs to, inside the caller's
+/// transaction `$tx` (either backend); a macro for the same reason as
+/// [`insert_login_method!`].
+#[macro_export]
+macro_rules! update_login_method_email {
+    ($tx:expr, $app_id:expr, $user_id:expr, $email:expr) => {
+        async {
+            let (app_id, user_id, email): (&str, &str, &str) = ($app_id, $user_id, $email);
+            sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(user_id)
+                .bind(email)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(user_id)
+                .bind(email)
+                .bind($crate::recipes::core::user::email_domain(email))
+                .execute(&mut *$tx)
+                .await?;
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+
 /// What a recipe stores for a new login method, in its own transaction.
 pub struct NewLoginMethod<'a> {
     pub app_id: &'a str,
@@ -235,7 +266,7 @@ macro_rules! insert_login_method {
     ($tx:expr, $method:expr) => {
         async {
             let method: &$crate::recipes::core::user::NewLoginMethod<'_> = $method;
-            let domain = method.email.and_then(|email| email.rsplit_once('@')).map(|(_, domain)| domain);
+            let domain = method.email.and_then($crate::recipes::core::user::email_domain);
             let third_party_id = method.third_party.map(|account| account.id.as_str());
             let third_party_user_id = method.third_party.map(|account| account.user_id.as_str());
             sqlx::query(

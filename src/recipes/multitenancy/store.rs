@@ -5,6 +5,7 @@ use super::providers;
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::TenantId;
+use crate::recipes::core::user::email_domain;
 use crate::with_pool;
 
 type TenantRow = (String, Option<String>, Option<String>, bool, bool, bool);
@@ -233,10 +234,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
     else {
         return Ok(Association::UnknownUser);
     };
-    let domain = email
-        .as_deref()
-        .and_then(|email| email.rsplit_once('@'))
-        .map(|(_, domain)| domain.to_string());
+    let domain = email.as_deref().and_then(email_domain);
     let inserted: sqlx::Result<u64> = with_pool!(db, pool => {
         sqlx::query(
             "INSERT INTO user_tenants \
@@ -251,7 +249,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         .bind(&primary_user_id)
         .bind(time_joined)
         .bind(&email)
-        .bind(&domain)
+        .bind(domain)
         .bind(&third_party_id)
         .bind(&third_party_user_id)
         .execute(pool)
