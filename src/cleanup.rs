@@ -21,6 +21,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
     for statement in &state.cleanup_statements {
         deleted += with_pool!(&state.db, pool => sqlx::query(statement).bind(now).execute(pool).await?.rows_affected());
     }
+    crate::recipes::multitenancy::keep_signing_keys_published(state).await?;
     deleted += state.signing_keys.delete_expired(&state.db).await?;
     Ok(deleted)
 }

@@ -11,6 +11,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
 
+mod tenant;
+pub use tenant::{
+    check as check_core_config, merge as merge_core_config, Placement, TenantSettings,
+};
+
 /// A value that must never reach a log line or an error body.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
@@ -238,22 +243,8 @@ impl Settings {
     /// Upstream's checks and messages, prefixed with the key so the line says what to fix.
     fn validate(&self) -> Result<(), ConfigError> {
         let fail = |key: &str, rule: &str| Err(ConfigError(format!("config key `{key}`: {rule}")));
-        for key in self.api_key_list() {
-            if key.len() < 20 {
-                return fail(
-                    "api_keys",
-                    "One of the API keys is too short. Please use at least 20 characters",
-                );
-            }
-            if !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '=' || c == '-')
-            {
-                return fail(
-                    "api_keys",
-                    "Invalid characters in API key. Please only use '=', '-' and alpha-numeric (including capitals)",
-                );
-            }
+        if let Err(invalid) = TenantSettings::of(self).validate() {
+            return fail(invalid.key, &invalid.message);
         }
         if log_filter_level(&self.log_level).is_none() {
             return fail(
@@ -270,44 +261,10 @@ impl Settings {
         if self.base_path.contains(' ') {
             return fail("base_path", "Invalid characters in base_path config");
         }
-        if !(1..=86_400_000).contains(&self.access_token_validity) {
-            return fail(
-                "access_token_validity",
-                "'access_token_validity' must be between 1 and 86400000 seconds inclusive.",
-            );
-        }
-        if self.refresh_token_validity * 60.0 <= self.access_token_validity as f64 {
-            return fail(
-                "refresh_token_validity",
-                "'refresh_token_validity' must be strictly greater than 'access_token_validity'. \
-                 (refresh_token_validity is in minutes, access_token_validity in seconds)",
-            );
-        }
         if self.access_token_dynamic_signing_key_update_interval < 1.0 {
             return fail(
                 "access_token_dynamic_signing_key_update_interval",
                 "'access_token_dynamic_signing_key_update_interval' must be greater than, equal to 1 hour.",
-            );
-        }
-        if self.password_reset_token_lifetime == 0 {
-            return fail(
-                "password_reset_token_lifetime",
-                "'password_reset_token_lifetime' must be > 0",
-            );
-        }
-        if self.email_verification_token_lifetime == 0 {
-            return fail(
-                "email_verification_token_lifetime",
-                "'email_verification_token_lifetime' must be > 0",
-            );
-        }
-        if !matches!(
-            self.password_hashing_alg.to_ascii_uppercase().as_str(),
-            "ARGON2" | "BCRYPT"
-        ) {
-            return fail(
-                "password_hashing_alg",
-                "'password_hashing_alg' must be one of 'ARGON2' or 'BCRYPT'",
             );
         }
         for (key, value) in [
@@ -381,14 +338,7 @@ impl Settings {
     pub fn api_key_list(&self) -> Vec<String> {
         self.api_keys
             .as_ref()
-            .map(|keys| {
-                keys.expose()
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|key| !key.is_empty())
-                    .map(String::from)
-                    .collect()
-            })
+            .map(|keys| tenant::split_api_keys(keys.expose()))
             .unwrap_or_default()
     }
 

@@ -21,7 +21,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use subtle::ConstantTimeEq;
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::config::{Secret, Settings};
+use crate::config::{Secret, Settings, TenantSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Algorithm {
@@ -29,18 +29,28 @@ enum Algorithm {
     Bcrypt,
 }
 
-/// Hashes new passwords with the configured algorithm and checks any supported stored hash.
+impl Algorithm {
+    /// The algorithm a tenant's `password_hashing_alg` names (checked when it was set).
+    fn of(settings: &TenantSettings) -> Self {
+        match settings.password_hashing_alg.to_ascii_uppercase().as_str() {
+            "ARGON2" => Algorithm::Argon2,
+            _ => Algorithm::Bcrypt,
+        }
+    }
+}
+
+/// Hashes new passwords with the tenant's algorithm and checks any supported stored hash.
+/// The cost parameters and pools are the instance's; the algorithm and the Firebase signer
+/// key are the app's (see `TenantSettings`).
 pub struct Passwords {
-    algorithm: Algorithm,
     argon2: Argon2<'static>,
     bcrypt_cost: u32,
     argon2_slots: Arc<Semaphore>,
     bcrypt_slots: Arc<Semaphore>,
     firebase_slots: Arc<Semaphore>,
-    firebase_signer_key: Option<Secret>,
-    /// A hash of a throwaway password with the current settings, checked when there is no
-    /// user, so that an unknown email costs what a wrong password costs.
-    decoy: OnceCell<String>,
+    /// A hash of a throwaway password per algorithm, checked when there is no user, so that
+    /// an unknown email costs what a wrong password costs.
+    decoys: [OnceCell<String>; 2],
     load: HashingLoad,
 }
 
@@ -81,21 +91,15 @@ impl Passwords {
             Some(ARGON2_OUTPUT_LEN),
         )
         .map_err(|error| anyhow::anyhow!("invalid argon2 settings: {error}"))?;
-        let algorithm = match settings.password_hashing_alg.to_ascii_uppercase().as_str() {
-            "ARGON2" => Algorithm::Argon2,
-            _ => Algorithm::Bcrypt,
-        };
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
-            algorithm,
             argon2: Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params),
             bcrypt_cost: settings.bcrypt_log_rounds,
             argon2_slots: Arc::new(Semaphore::new(settings.argon2_hashing_pool_size)),
             // bcrypt has no pool size of its own upstream; one check per core at most.
             bcrypt_slots: Arc::new(Semaphore::new(cores)),
             firebase_slots: Arc::new(Semaphore::new(settings.firebase_password_hashing_pool_size)),
-            firebase_signer_key: settings.firebase_password_hashing_signer_key.clone(),
-            decoy: OnceCell::new(),
+            decoys: Default::default(),
             load: HashingLoad::default(),
         })
     }
@@ -108,9 +112,21 @@ impl Passwords {
         }
     }
 
-    /// A new hash of `password` with the configured algorithm.
-    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        match self.algorithm {
+    /// These pools with one tenant's algorithm and signer key.
+    pub fn for_tenant<'a>(&'a self, settings: &'a TenantSettings) -> TenantPasswords<'a> {
+        TenantPasswords {
+            passwords: self,
+            settings,
+        }
+    }
+
+    /// A new hash of `password` with the tenant's algorithm.
+    async fn hash(&self, settings: &TenantSettings, password: String) -> anyhow::Result<String> {
+        self.hash_with(Algorithm::of(settings), password).await
+    }
+
+    async fn hash_with(&self, algorithm: Algorithm, password: String) -> anyhow::Result<String> {
+        match algorithm {
             Algorithm::Argon2 => {
                 let argon2 = self.argon2.clone();
                 run(&self.argon2_slots, &self.load, move || {
@@ -136,7 +152,12 @@ impl Passwords {
 
     /// Whether `password` matches `stored`, whatever supported algorithm made `stored`.
     /// Fails only when a Firebase hash is checked without a configured signer key.
-    pub async fn verify(&self, password: String, stored: String) -> anyhow::Result<bool> {
+    async fn verify(
+        &self,
+        settings: &TenantSettings,
+        password: String,
+        stored: String,
+    ) -> anyhow::Result<bool> {
         match StoredHash::recognise(&stored) {
             Some(StoredHash::Argon2) => {
                 run(&self.argon2_slots, &self.load, move || {
@@ -151,7 +172,7 @@ impl Passwords {
                 .await
             }
             Some(StoredHash::FirebaseScrypt) => {
-                let signer_key = self.firebase_signer_key()?.expose().to_string();
+                let signer_key = firebase_signer_key(settings)?.expose().to_string();
                 run(&self.firebase_slots, &self.load, move || {
                     FirebaseScrypt::parse(&stored)
                         .is_some_and(|hash| hash.matches(&password, &signer_key))
@@ -162,21 +183,56 @@ impl Passwords {
         }
     }
 
-    /// The signer key Firebase scrypt hashes need; its absence is a configuration error.
-    pub fn firebase_signer_key(&self) -> anyhow::Result<&Secret> {
-        self.firebase_signer_key
-            .as_ref()
-            .context("'firebase_password_hashing_signer_key' cannot be null")
+    /// Spends the time a wrong password would, for a sign-in with no matching user.
+    async fn verify_decoy(
+        &self,
+        settings: &TenantSettings,
+        password: String,
+    ) -> anyhow::Result<()> {
+        let algorithm = Algorithm::of(settings);
+        let decoy = self.decoys[algorithm as usize]
+            .get_or_try_init(|| self.hash_with(algorithm, "gatehouse decoy password".into()))
+            .await?
+            .clone();
+        self.verify(settings, password, decoy).await.map(drop)
+    }
+}
+
+/// The signer key Firebase scrypt hashes need; its absence is a configuration error.
+fn firebase_signer_key(settings: &TenantSettings) -> anyhow::Result<&Secret> {
+    settings
+        .firebase_password_hashing_signer_key
+        .as_ref()
+        .context("'firebase_password_hashing_signer_key' cannot be null")
+}
+
+/// [`Passwords`] for one tenant (see [`Passwords::for_tenant`]).
+#[derive(Clone, Copy)]
+pub struct TenantPasswords<'a> {
+    passwords: &'a Passwords,
+    settings: &'a TenantSettings,
+}
+
+impl TenantPasswords<'_> {
+    /// A new hash of `password` with the tenant's algorithm.
+    pub async fn hash(self, password: String) -> anyhow::Result<String> {
+        self.passwords.hash(self.settings, password).await
+    }
+
+    /// Whether `password` matches `stored`, whatever supported algorithm made `stored`.
+    /// Fails only when a Firebase hash is checked without a signer key.
+    pub async fn verify(self, password: String, stored: String) -> anyhow::Result<bool> {
+        self.passwords.verify(self.settings, password, stored).await
     }
 
     /// Spends the time a wrong password would, for a sign-in with no matching user.
-    pub async fn verify_decoy(&self, password: String) -> anyhow::Result<()> {
-        let decoy = self
-            .decoy
-            .get_or_try_init(|| self.hash("gatehouse decoy password".into()))
-            .await?
-            .clone();
-        self.verify(password, decoy).await.map(drop)
+    pub async fn verify_decoy(self, password: String) -> anyhow::Result<()> {
+        self.passwords.verify_decoy(self.settings, password).await
+    }
+
+    /// Fails unless the tenant has the signer key Firebase scrypt hashes need.
+    pub fn ensure_firebase_signer_key(self) -> anyhow::Result<()> {
+        firebase_signer_key(self.settings).map(drop)
     }
 }
 
@@ -381,14 +437,20 @@ mod tests {
         assert!(niceness > requests || requests == 19);
     }
 
-    fn quick(algorithm: &str) -> Passwords {
+    fn quick() -> Passwords {
         Passwords::new(&Settings {
-            password_hashing_alg: algorithm.into(),
             argon2_memory_kb: 1024,
             bcrypt_log_rounds: 4,
             ..Settings::default()
         })
         .unwrap()
+    }
+
+    fn tenant(algorithm: &str) -> TenantSettings {
+        TenantSettings {
+            password_hashing_alg: algorithm.into(),
+            ..TenantSettings::of(&Settings::default())
+        }
     }
 
     #[tokio::test]
@@ -397,14 +459,20 @@ mod tests {
             ("ARGON2", "$argon2id$v=19$m=1024,t=1,p=2$"),
             ("BCRYPT", "$2a$04$"),
         ] {
-            let passwords = quick(algorithm);
-            let hash = passwords.hash("correct horse".into()).await.unwrap();
+            let (passwords, tenant) = (quick(), tenant(algorithm));
+            let hash = passwords
+                .hash(&tenant, "correct horse".into())
+                .await
+                .unwrap();
             assert!(hash.starts_with(prefix), "{hash}");
             assert!(passwords
-                .verify("correct horse".into(), hash.clone())
+                .verify(&tenant, "correct horse".into(), hash.clone())
                 .await
                 .unwrap());
-            assert!(!passwords.verify("wrong horse".into(), hash).await.unwrap());
+            assert!(!passwords
+                .verify(&tenant, "wrong horse".into(), hash)
+                .await
+                .unwrap());
         }
     }
 
@@ -417,22 +485,21 @@ mod tests {
             StoredHash::recognise(stored),
             Some(StoredHash::FirebaseScrypt)
         );
-        let passwords = Passwords::new(&Settings {
+        let passwords = quick();
+        let with_key = TenantSettings {
             firebase_password_hashing_signer_key: Some(Secret::new(signer_key)),
-            ..Settings::default()
-        })
-        .unwrap();
+            ..tenant("BCRYPT")
+        };
         assert!(passwords
-            .verify("testPass123".into(), stored.into())
+            .verify(&with_key, "testPass123".into(), stored.into())
             .await
             .unwrap());
         assert!(!passwords
-            .verify("testPass124".into(), stored.into())
+            .verify(&with_key, "testPass124".into(), stored.into())
             .await
             .unwrap());
-        let without_key = quick("BCRYPT");
-        assert!(without_key
-            .verify("testPass123".into(), stored.into())
+        assert!(passwords
+            .verify(&tenant("BCRYPT"), "testPass123".into(), stored.into())
             .await
             .is_err());
     }
@@ -453,13 +520,26 @@ mod tests {
 
     #[tokio::test]
     async fn verifies_hashes_made_under_another_setting() {
-        let argon2_hash = quick("ARGON2").hash("pw-1".into()).await.unwrap();
-        let bcrypt_hash = quick("BCRYPT").hash("pw-2".into()).await.unwrap();
-        let passwords = quick("BCRYPT");
-        assert!(passwords.verify("pw-1".into(), argon2_hash).await.unwrap());
-        assert!(passwords.verify("pw-2".into(), bcrypt_hash).await.unwrap());
+        let passwords = quick();
+        let argon2_hash = passwords
+            .hash(&tenant("ARGON2"), "pw-1".into())
+            .await
+            .unwrap();
+        let bcrypt_hash = passwords
+            .hash(&tenant("BCRYPT"), "pw-2".into())
+            .await
+            .unwrap();
+        let bcrypt = tenant("BCRYPT");
+        assert!(passwords
+            .verify(&bcrypt, "pw-1".into(), argon2_hash)
+            .await
+            .unwrap());
+        assert!(passwords
+            .verify(&bcrypt, "pw-2".into(), bcrypt_hash)
+            .await
+            .unwrap());
         assert!(!passwords
-            .verify("pw".into(), "not a hash".into())
+            .verify(&bcrypt, "pw".into(), "not a hash".into())
             .await
             .unwrap());
     }

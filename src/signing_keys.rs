@@ -9,7 +9,7 @@
 //! until every token it signed has expired. The static key (one per app) never changes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
@@ -112,9 +112,10 @@ type Keys = Vec<Arc<SigningKey>>;
 /// The keys of every app, cached in process; the database is the truth.
 pub struct SigningKeys {
     period_ms: i64,
-    /// Keys stay published this long after their period ends: twice the access token
-    /// lifetime, so every token a key signed expires before the key leaves the JWKS.
-    grace_ms: i64,
+    /// Keys stay published this long after their period ends: twice the longest access
+    /// token lifetime of any app, so every token a key signed expires before the key leaves
+    /// the JWKS (see `set_longest_access_token_validity`).
+    grace_ms: AtomicI64,
     /// Read on every token; written only when a key is created or found.
     cache: RwLock<HashMap<String, Keys>>,
     /// Numbers reloads in the order they start.
@@ -156,13 +157,24 @@ impl SigningKeys {
         Self {
             period_ms: (settings.access_token_dynamic_signing_key_update_interval * 3_600_000.0)
                 as i64,
-            grace_ms: 2 * settings.access_token_validity as i64 * 1000,
+            grace_ms: AtomicI64::new(2 * settings.access_token_validity as i64 * 1000),
             cache: RwLock::new(HashMap::new()),
             reloads_started: AtomicU64::new(0),
             reloads: Mutex::new(HashMap::new()),
             verified: Default::default(),
             created,
         }
+    }
+
+    /// Apps may set longer access token lifetimes than the instance's: keys stay published
+    /// for twice the longest.
+    pub fn set_longest_access_token_validity(&self, validity_ms: i64) {
+        self.grace_ms
+            .store(validity_ms.saturating_mul(2), Ordering::Relaxed);
+    }
+
+    fn grace_ms(&self) -> i64 {
+        self.grace_ms.load(Ordering::Relaxed)
     }
 
     /// Whether `signature` (base64url) is `key`'s RS256 signature of `signed`; a token
@@ -311,7 +323,7 @@ impl SigningKeys {
     fn is_published(&self, key: &SigningKey, now: i64) -> bool {
         !key.dynamic
             || (key.valid_from <= now + PUBLISH_AHEAD_MS
-                && key.valid_from + self.period_ms + self.grace_ms > now)
+                && key.valid_from + self.period_ms.saturating_add(self.grace_ms()) > now)
     }
 
     /// Inserts a key for (app, kind, period) unless one exists; a lost race inserts nothing.
@@ -370,7 +382,7 @@ impl SigningKeys {
         app_id: &str,
         known: &[Arc<SigningKey>],
     ) -> anyhow::Result<Vec<Arc<SigningKey>>> {
-        let oldest = now_millis() - self.period_ms - self.grace_ms;
+        let oldest = now_millis().saturating_sub(self.period_ms.saturating_add(self.grace_ms()));
         let rows: Vec<(String, bool, i64, String)> = with_pool!(db, pool => {
             sqlx::query_as(
                 "SELECT key_id, dynamic, valid_from, private_key FROM signing_keys \
@@ -397,7 +409,7 @@ impl SigningKeys {
     /// Deletes dynamic keys whose tokens have all expired (a periodic job; safe to run on
     /// every instance at once).
     pub async fn delete_expired(&self, db: &Db) -> anyhow::Result<u64> {
-        let oldest = now_millis() - self.period_ms - self.grace_ms;
+        let oldest = now_millis().saturating_sub(self.period_ms.saturating_add(self.grace_ms()));
         Ok(with_pool!(db, pool => {
             sqlx::query("DELETE FROM signing_keys WHERE dynamic = TRUE AND valid_from < $1")
                 .bind(oldest)

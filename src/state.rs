@@ -1,6 +1,8 @@
 //! What every request handler can reach.
 
-use crate::config::Settings;
+use std::sync::Arc;
+
+use crate::config::{Settings, TenantSettings};
 use crate::db::Db;
 use crate::http::{InFlight, Routes};
 use crate::metrics::Metrics;
@@ -11,8 +13,8 @@ use crate::signing_keys::SigningKeys;
 pub struct AppState {
     pub settings: Settings,
     pub db: Db,
-    /// Parsed once from `api_keys`; empty when the API is open.
-    pub api_keys: Vec<String>,
+    /// What apps and tenants run with unless they set their own (see `TenantSettings`).
+    pub tenant_defaults: Arc<TenantSettings>,
     pub passwords: Passwords,
     pub signing_keys: SigningKeys,
     pub refresh_token_keys: RefreshTokenKeys,
@@ -28,7 +30,7 @@ impl AppState {
     pub fn new(settings: Settings, db: Db, routes: &Routes) -> anyhow::Result<Self> {
         let metrics = Metrics::default();
         Ok(Self {
-            api_keys: settings.api_key_list(),
+            tenant_defaults: Arc::new(TenantSettings::of(&settings)),
             passwords: Passwords::new(&settings)?.reporting_load(
                 metrics.hashing_busy.clone(),
                 metrics.hashing_queued.clone(),

@@ -33,6 +33,8 @@ pub use tenant::{
     TenantId, PUBLIC as PUBLIC_TENANT,
 };
 
+use self::tenant::Found;
+use crate::config::TenantSettings;
 use crate::error::ApiError;
 use crate::metrics::UNMATCHED_ROUTE;
 use crate::state::AppState;
@@ -214,6 +216,8 @@ pub struct Request {
     pub state: Data<AppState>,
     pub tenant: TenantId,
     pub cdi: CdiVersion,
+    /// The settings of the request's app and tenant (see `TenantSettings`).
+    pub settings: Arc<TenantSettings>,
     pub http: HttpRequest,
     body: Bytes,
 }
@@ -390,8 +394,14 @@ async fn serve(
             .iter()
             .all(|endpoint| endpoint.scope.is_open()),
     };
+    let found = tenant::find(&state.db, &tenant, &state.tenant_defaults).await?;
     if !open {
-        check_api_key(&http, &state.api_keys)?;
+        let keys = match &found {
+            Found::UnknownApp => &state.tenant_defaults.api_keys,
+            Found::UnknownTenant(app) => &app.api_keys,
+            Found::Tenant(settings) => &settings.api_keys,
+        };
+        check_api_key(&http, keys)?;
     }
     let exact_version = matched.is_some_and(|endpoint| {
         matches!(
@@ -403,19 +413,23 @@ async fn serve(
     let Some(Endpoint { scope, handler, .. }) = matched else {
         return Err(ApiError::MethodNotAllowed);
     };
-    match scope {
-        Scope::Open | Scope::AnyTenant => {}
-        Scope::Tenant | Scope::OpenTenant => tenant::ensure_exists(&state.db, &tenant).await?,
+    let settings = match scope {
+        Scope::Open | Scope::AnyTenant => match found {
+            Found::UnknownApp => state.tenant_defaults.clone(),
+            Found::UnknownTenant(settings) | Found::Tenant(settings) => settings,
+        },
+        Scope::Tenant | Scope::OpenTenant => found.settings(&tenant)?,
         Scope::App | Scope::AppAnyVersion => {
             ensure_app_wide_allowed(&tenant, cdi)?;
-            tenant::ensure_exists(&state.db, &tenant).await?
+            found.settings(&tenant)?
         }
-    }
+    };
 
     handler(Request {
         state,
         tenant,
         cdi,
+        settings,
         http,
         body,
     })

@@ -1,5 +1,10 @@
 //! The `/appid-<appId>/<tenantId>` path prefix.
 
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::config::TenantSettings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::with_pool;
@@ -163,10 +168,81 @@ pub async fn ensure_exists(db: &Db, tenant: &TenantId) -> Result<(), ApiError> {
     if exists(db, tenant).await? {
         return Ok(());
     }
-    Err(ApiError::bad_request(format!(
+    Err(not_found(tenant))
+}
+
+fn not_found(tenant: &TenantId) -> ApiError {
+    ApiError::bad_request(format!(
         "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: (, {}, {})",
         tenant.app_id, tenant.tenant_id
-    )))
+    ))
+}
+
+/// A request's app and tenant as the database has them.
+pub enum Found {
+    UnknownApp,
+    /// The app exists, with these settings; the tenant does not.
+    UnknownTenant(Arc<TenantSettings>),
+    /// Both exist; the tenant runs with these settings.
+    Tenant(Arc<TenantSettings>),
+}
+
+impl Found {
+    /// The settings of the tenant, or 400 `AppId or tenantId not found`.
+    pub fn settings(self, tenant: &TenantId) -> Result<Arc<TenantSettings>, ApiError> {
+        match self {
+            Found::Tenant(settings) => Ok(settings),
+            _ => Err(not_found(tenant)),
+        }
+    }
+}
+
+/// Whether the app and tenant exist, and the settings they run with: the instance's (the
+/// default app and tenant cannot change theirs), overlaid with the app's, then with the
+/// tenant's own. One query, by primary key.
+pub async fn find(
+    db: &Db,
+    tenant: &TenantId,
+    instance: &Arc<TenantSettings>,
+) -> Result<Found, ApiError> {
+    if tenant.is_default() {
+        return Ok(Found::Tenant(instance.clone()));
+    }
+    let rows: Vec<(String, Option<String>)> = with_pool!(db, pool => {
+        sqlx::query_as("SELECT tenant_id, core_config FROM tenants WHERE app_id = $1 AND tenant_id IN ($2, 'public')")
+            .bind(&tenant.app_id)
+            .bind(&tenant.tenant_id)
+            .fetch_all(pool)
+            .await?
+    });
+    let own = |id: &str| {
+        rows.iter()
+            .find(|(tenant_id, _)| tenant_id == id)
+            .map(|(_, config)| config)
+    };
+    let overlay = |base: &Arc<TenantSettings>, config: &Option<String>| match config {
+        None => Ok(base.clone()),
+        Some(text) => {
+            let config: Map<String, Value> = serde_json::from_str(text).map_err(|error| {
+                anyhow::anyhow!("a stored core config is not a JSON object: {error}")
+            })?;
+            let settings = base.overlaid(&config).map_err(|invalid| {
+                anyhow::anyhow!("a stored core config is invalid: {}", invalid.message)
+            })?;
+            Ok::<_, ApiError>(Arc::new(settings))
+        }
+    };
+    let Some(app_config) = own(PUBLIC) else {
+        return Ok(Found::UnknownApp);
+    };
+    let app = overlay(instance, app_config)?;
+    if tenant.is_public_tenant() {
+        return Ok(Found::Tenant(app));
+    }
+    Ok(match own(&tenant.tenant_id) {
+        None => Found::UnknownTenant(app),
+        Some(config) => Found::Tenant(overlay(&app, config)?),
+    })
 }
 
 #[cfg(test)]

@@ -49,7 +49,12 @@ async fn sign_up(request: Request) -> HandlerResult {
     if password.is_empty() {
         return Err(ApiError::bad_request("Password cannot be an empty string"));
     }
-    let hash = request.state.passwords.hash(password).await?;
+    let hash = request
+        .state
+        .passwords
+        .for_tenant(&request.settings)
+        .hash(password)
+        .await?;
     match create_user(&request, &email, &hash).await? {
         Some(user) => {
             let recipe_user_id = user.id.clone();
@@ -139,10 +144,19 @@ async fn sign_in(request: Request) -> HandlerResult {
     let wrong = || http::json(&json!({ "status": "WRONG_CREDENTIALS_ERROR" }));
     let Some((recipe_user_id, hash)) = find_login(&state.db, app_id, tenant_id, &email).await?
     else {
-        state.passwords.verify_decoy(password).await?;
+        state
+            .passwords
+            .for_tenant(&request.settings)
+            .verify_decoy(password)
+            .await?;
         return wrong();
     };
-    if !state.passwords.verify(password, hash).await? {
+    if !state
+        .passwords
+        .for_tenant(&request.settings)
+        .verify(password, hash)
+        .await?
+    {
         return wrong();
     }
     let Some(user) = find_user(&state.db, app_id, &recipe_user_id).await? else {
@@ -223,7 +237,13 @@ async fn update_user(request: Request) -> HandlerResult {
         return http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
     }
     let hash = match password {
-        Some(password) => Some(state.passwords.hash(password).await?),
+        Some(password) => Some(
+            state
+                .passwords
+                .for_tenant(&request.settings)
+                .hash(password)
+                .await?,
+        ),
         None => None,
     };
     let updated: sqlx::Result<()> = in_write_transaction!(&state.db, tx => async {
@@ -284,7 +304,7 @@ async fn create_reset_token(request: Request) -> HandlerResult {
         }
     };
     let token = random_token();
-    let expires_at = now_millis() + state.settings.password_reset_token_lifetime as i64;
+    let expires_at = now_millis().saturating_add(request.settings.password_reset_token_lifetime);
     let stored: sqlx::Result<()> = with_pool!(&state.db, pool => {
         sqlx::query(
             "INSERT INTO emailpassword_reset_tokens (app_id, token_hash, user_id, email, expires_at) \
@@ -378,7 +398,12 @@ async fn reset_password(request: Request) -> HandlerResult {
     if new_password.is_empty() {
         return Err(ApiError::bad_request("Password cannot be an empty string"));
     }
-    let hash = request.state.passwords.hash(new_password).await?;
+    let hash = request
+        .state
+        .passwords
+        .for_tenant(&request.settings)
+        .hash(new_password)
+        .await?;
     match consume(
         &request.state.db,
         &request.tenant.app_id,
@@ -449,7 +474,11 @@ async fn import_user(request: Request) -> HandlerResult {
     }
     if found == Some(StoredHash::FirebaseScrypt) {
         // Such users could never sign in; the operator has to set the key first.
-        request.state.passwords.firebase_signer_key()?;
+        request
+            .state
+            .passwords
+            .for_tenant(&request.settings)
+            .ensure_firebase_signer_key()?;
     }
 
     if let Some(user) = create_user(&request, &email, &password_hash).await? {

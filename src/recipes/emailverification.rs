@@ -46,7 +46,8 @@ async fn create_token(request: Request) -> HandlerResult {
     let state = &request.state;
     let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
     let token = random_token();
-    let expires_at = now_millis() + state.settings.email_verification_token_lifetime as i64;
+    let expires_at =
+        now_millis().saturating_add(request.settings.email_verification_token_lifetime);
     let created = with_pool!(&state.db, pool => {
         let verified: Option<i32> = sqlx::query_scalar(
             "SELECT 1 FROM emailverification_verified_emails WHERE app_id = $1 AND user_id = $2 AND email = $3",

@@ -5,7 +5,7 @@ pub mod dashboard;
 mod emailpassword;
 mod emailverification;
 mod jwt;
-mod multitenancy;
+pub mod multitenancy;
 pub mod session;
 mod thirdparty;
 mod useridmapping;

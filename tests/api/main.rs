@@ -6,6 +6,7 @@ mod cdi_versions;
 mod cli;
 mod config;
 mod conventions;
+mod core_config;
 mod dashboard;
 mod emailpassword;
 mod emailverification;

@@ -126,7 +126,7 @@ on_both_backends!(tenant_input_is_checked_with_upstreams_texts, |backend| {
         (json!({ "tenantId": "t", "firstFactors": ["a b"] }), "firstFactors should contain only 0-9,a-z,A-Z,_,.,- characters"),
         (json!({ "tenantId": "t", "firstFactors": [1] }), "Field name 'firstFactors' is invalid in JSON input"),
         (json!({ "tenantId": "t", "coreConfig": [] }), "Field name 'coreConfig' is invalid in JSON input"),
-        (json!({ "tenantId": "t", "coreConfig": { "access_token_validity": 60 } }), "Invalid core config: access_token_validity cannot be set per app or tenant in gatehouse yet"),
+        (json!({ "tenantId": "t", "coreConfig": { "access_token_validity": 0 } }), "Invalid core config: 'access_token_validity' must be between 1 and 86400000 seconds inclusive."),
         (json!({ "coreConfig": { "x": null } }), "Cannot modify base config"),
     ] {
         app.put("/recipe/multitenancy/tenant/v2", &body)

@@ -5,7 +5,7 @@ use anyhow::bail;
 
 use super::service::{self, DashboardUser, Outcome, Who, LIMIT_MESSAGE};
 use crate::cli::DashboardUsersCommand;
-use crate::config::Settings;
+use crate::config::{Settings, TenantSettings};
 use crate::db::Db;
 use crate::licence::{self, DASHBOARD_LOGIN};
 use crate::password::Passwords;
@@ -33,8 +33,10 @@ async fn execute(
     match command {
         DashboardUsersCommand::Create { email, password } => {
             let passwords = Passwords::new(settings)?;
+            let tenant = TenantSettings::of(settings);
+            let passwords = passwords.for_tenant(&tenant);
             let user = expect_user(
-                service::create(db, &passwords, APP_ID, &email, &password, unlimited).await?,
+                service::create(db, passwords, APP_ID, &email, &password, unlimited).await?,
             )?;
             println!("created dashboard user {} ({})", user.email, user.user_id);
         }
@@ -45,10 +47,11 @@ async fn execute(
             new_password,
         } => {
             let passwords = Passwords::new(settings)?;
+            let tenant = TenantSettings::of(settings);
             let who = who(email, user_id);
             let result = service::update(
                 db,
-                &passwords,
+                passwords.for_tenant(&tenant),
                 APP_ID,
                 &who,
                 new_email.as_deref(),

@@ -7,6 +7,7 @@ pub mod service;
 use serde_json::json;
 
 use self::service::{DashboardUser, Outcome, Who, LIMIT_MESSAGE};
+use crate::config::TenantSettings;
 use crate::db::{now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, JsonInput, Request, Routes, Scope};
@@ -109,7 +110,7 @@ async fn create_user(request: Request) -> HandlerResult {
     outcome(
         service::create(
             &state.db,
-            &state.passwords,
+            state.passwords.for_tenant(&request.settings),
             app_id,
             &email,
             &password,
@@ -144,7 +145,7 @@ async fn update_user(request: Request) -> HandlerResult {
     let state = &request.state;
     let result = service::update(
         &state.db,
-        &state.passwords,
+        state.passwords.for_tenant(&request.settings),
         &request.tenant.app_id,
         &who,
         new_email.as_deref(),
@@ -229,7 +230,11 @@ async fn sign_in(request: Request) -> HandlerResult {
             .await?
     });
     let Some((user_id, hash)) = stored else {
-        state.passwords.verify_decoy(password).await?;
+        state
+            .passwords
+            .for_tenant(&request.settings)
+            .verify_decoy(password)
+            .await?;
         record_failure(&state.db, app_id, &email).await?;
         return invalid();
     };
@@ -238,7 +243,12 @@ async fn sign_in(request: Request) -> HandlerResult {
             &json!({ "status": "USER_SUSPENDED_ERROR", "message": SUSPENDED_AT_SIGN_IN }),
         );
     }
-    if !state.passwords.verify(password, hash).await? {
+    if !state
+        .passwords
+        .for_tenant(&request.settings)
+        .verify(password, hash)
+        .await?
+    {
         record_failure(&state.db, app_id, &email).await?;
         return invalid();
     }
@@ -318,8 +328,8 @@ async fn user_sessions(request: Request) -> HandlerResult {
 }
 
 /// The settings the dashboard's tenant page shows, in upstream's shape: those upstream lists
-/// (not file-only, not deprecated) that gatehouse has, without secrets. In gatehouse they are
-/// the instance's, the same for every tenant.
+/// (not file-only, not deprecated) that gatehouse has, without secrets, as the tenant runs
+/// with them.
 const TENANT_PAGE_SETTINGS: [(&str, &str, Option<&[&str]>); 8] = [
     ("access_token_validity", "Time in seconds for how long an access token is valid for.", None),
     ("access_token_blacklisting", "If true, every access token verification checks the database, so that revoked sessions are refused at once.", None),
@@ -332,7 +342,10 @@ const TENANT_PAGE_SETTINGS: [(&str, &str, Option<&[&str]>); 8] = [
 ];
 
 async fn tenant_core_config(request: Request) -> HandlerResult {
-    let current = serde_json::to_value(&request.state.settings).map_err(anyhow::Error::from)?;
+    let mut current = serde_json::to_value(&request.state.settings).map_err(anyhow::Error::from)?;
+    for (key, value) in request.settings.public_values() {
+        current[key] = value;
+    }
     let defaults =
         serde_json::to_value(crate::config::Settings::default()).map_err(anyhow::Error::from)?;
     let config: Vec<_> = TENANT_PAGE_SETTINGS
@@ -349,7 +362,7 @@ async fn tenant_core_config(request: Request) -> HandlerResult {
                 "valueType": value_type,
                 "value": current[key],
                 "description": description,
-                "isDifferentAcrossTenants": false,
+                "isDifferentAcrossTenants": TenantSettings::differs_across_tenants(key),
                 "possibleValues": possible_values,
                 "isNullable": false,
                 "defaultValue": defaults[key],

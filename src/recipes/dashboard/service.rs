@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::db::{is_unique_violation, now_millis, Db};
-use crate::password::Passwords;
+use crate::password::TenantPasswords;
 use crate::recipes::core::user::normalise_email;
 use crate::{in_write_transaction, with_pool};
 
@@ -110,7 +110,7 @@ pub fn password_problem(password: &str) -> Option<&'static str> {
 /// A new dashboard user; refused past the free limit unless `unlimited`.
 pub async fn create(
     db: &Db,
-    passwords: &Passwords,
+    passwords: TenantPasswords<'_>,
     app_id: &str,
     email: &str,
     password: &str,
@@ -188,7 +188,7 @@ where
 /// Changes a user's email and/or password and ends all its dashboard sessions.
 pub async fn update(
     db: &Db,
-    passwords: &Passwords,
+    passwords: TenantPasswords<'_>,
     app_id: &str,
     who: &Who,
     new_email: Option<&str>,

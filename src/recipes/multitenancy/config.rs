@@ -2,7 +2,7 @@
 //! factors, its third-party providers), the JSON shapes the tenant APIs answer it in, and the
 //! rules of the v2 and the deprecated v1 updates.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 use crate::http::{CdiVersion, Update};
@@ -85,6 +85,8 @@ pub struct TenantConfig {
     pub required_secondary_factors: Option<Vec<String>>,
     /// Third-party provider configs, in the shape the SDKs read back.
     pub providers: Vec<Value>,
+    /// The settings it sets for itself (for an app's public tenant: for the app), as given.
+    pub core_config: Map<String, Value>,
 }
 
 impl TenantConfig {
@@ -105,6 +107,7 @@ impl TenantConfig {
             first_factors,
             required_secondary_factors: None,
             providers: Vec::new(),
+            core_config: Map::new(),
         }
     }
 
@@ -172,7 +175,7 @@ impl TenantConfig {
         if let Some(factors) = &self.required_secondary_factors {
             tenant["requiredSecondaryFactors"] = json!(factors);
         }
-        tenant["coreConfig"] = json!({});
+        tenant["coreConfig"] = Value::Object(self.core_config.clone());
         tenant
     }
 
@@ -194,7 +197,7 @@ impl TenantConfig {
                 tenant["requiredSecondaryFactors"] = json!(factors);
             }
         }
-        tenant["coreConfig"] = json!({});
+        tenant["coreConfig"] = Value::Object(self.core_config.clone());
         tenant
     }
 
@@ -515,6 +518,7 @@ mod tests {
             first_factors: Some(first.iter().map(|f| f.to_string()).collect()),
             required_secondary_factors: Some(secondary.iter().map(|f| f.to_string()).collect()),
             providers: Vec::new(),
+            core_config: Map::new(),
         }
     }
 

@@ -10,12 +10,13 @@ use serde_json::{json, Value};
 
 pub use self::config::LoginRecipe;
 use self::config::{Shape, TenantConfig, TenantUpdate};
-use self::store::{AppRemoval, Association};
+use self::store::{AppRemoval, Association, CoreConfigChange};
 use crate::error::ApiError;
 use crate::http::{
     self, parse_app_id, parse_tenant_id, HandlerResult, JsonInput, Request, Routes, Scope,
     TenantId, PUBLIC_TENANT,
 };
+use crate::state::AppState;
 
 pub fn register(routes: &mut Routes) {
     routes.put("/recipe/multitenancy/app/v2", Scope::Tenant, |r| {
@@ -176,21 +177,39 @@ async fn save(
     target: &TenantId,
     shape: Shape,
 ) -> HandlerResult {
-    let core_config = input.opt_object("coreConfig")?.unwrap_or_default();
+    let core_config = input.opt_object("coreConfig")?;
     let update = TenantUpdate::read(input, shape, request.cdi)?;
     ensure_may_write(&request.tenant, target)?;
-    if target.is_default() && !core_config.is_empty() {
+    if target.is_default()
+        && core_config
+            .as_ref()
+            .is_some_and(|config| !config.is_empty())
+    {
         return Err(ApiError::bad_request("Cannot modify base config"));
     }
-    // Settings per app and tenant are not stored yet; removing a key (null) changes nothing.
-    if let Some((key, _)) = core_config.iter().find(|(_, value)| !value.is_null()) {
-        return Err(ApiError::bad_request(format!(
-            "Invalid core config: {key} cannot be set per app or tenant in gatehouse yet"
-        )));
-    }
+    let state = &request.state;
+    let core_change = core_config.map(|update| CoreConfigChange {
+        update,
+        instance: &state.tenant_defaults,
+    });
+    let changes_settings = core_change.is_some();
     let base = TenantConfig::new(&target.tenant_id, shape, request.cdi);
-    let created = store::save(&request.state.db, target, base, update).await?;
+    let created = store::save(&state.db, target, base, update, core_change).await?;
+    if changes_settings {
+        keep_signing_keys_published(state).await?;
+    }
     http::json(&json!({ "status": "OK", "createdNew": created }))
+}
+
+/// Keeps signing keys published as long as the longest access token lifetime of any app
+/// needs (other instances catch up at their next clean-up).
+pub async fn keep_signing_keys_published(state: &AppState) -> Result<(), ApiError> {
+    let longest =
+        store::longest_access_token_validity_ms(&state.db, &state.tenant_defaults).await?;
+    state
+        .signing_keys
+        .set_longest_access_token_validity(longest);
+    Ok(())
 }
 
 /// Who may create or change an app or tenant: a tenant is changed from its app's public

@@ -1,14 +1,25 @@
 //! Apps, tenants and which tenants a user belongs to, on either database.
 
+use serde_json::{Map, Value};
+
 use super::config::{TenantConfig, TenantUpdate};
 use super::providers;
+use crate::config::{check_core_config, merge_core_config, Placement, TenantSettings};
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::TenantId;
 use crate::recipes::core::user::email_domain;
 use crate::with_pool;
 
-type TenantRow = (String, Option<String>, Option<String>, bool, bool, bool);
+type TenantRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    bool,
+    bool,
+    Option<String>,
+);
 /// A [`TenantRow`] after its app id.
 type AppTenantRow = (
     String,
@@ -18,6 +29,7 @@ type AppTenantRow = (
     bool,
     bool,
     bool,
+    Option<String>,
 );
 
 fn factors(column: Option<String>) -> Result<Option<Vec<String>>, ApiError> {
@@ -29,8 +41,22 @@ fn factors(column: Option<String>) -> Result<Option<Vec<String>>, ApiError> {
         })
 }
 
+/// A stored `coreConfig`; none is an empty one.
+pub fn core_config(column: Option<String>) -> Result<Map<String, Value>, ApiError> {
+    match column {
+        None => Ok(Map::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|error| {
+            anyhow::anyhow!("a stored core config is not a JSON object: {error}").into()
+        }),
+    }
+}
+
+fn core_config_column(config: &Map<String, Value>) -> Option<String> {
+    (!config.is_empty()).then(|| Value::Object(config.clone()).to_string())
+}
+
 fn to_config(
-    (tenant_id, first, secondary, email_password, third_party, passwordless): TenantRow,
+    (tenant_id, first, secondary, email_password, third_party, passwordless, core): TenantRow,
 ) -> Result<TenantConfig, ApiError> {
     Ok(TenantConfig {
         tenant_id,
@@ -38,11 +64,12 @@ fn to_config(
         first_factors: factors(first)?,
         required_secondary_factors: factors(secondary)?,
         providers: Vec::new(),
+        core_config: core_config(core)?,
     })
 }
 
 const TENANT_COLUMNS: &str = "tenant_id, first_factors, required_secondary_factors, \
-     email_password_enabled, third_party_enabled, passwordless_enabled";
+     email_password_enabled, third_party_enabled, passwordless_enabled, core_config";
 
 pub async fn find(db: &Db, tenant: &TenantId) -> Result<Option<TenantConfig>, ApiError> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE app_id = $1 AND tenant_id = $2");
@@ -79,8 +106,11 @@ pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantCo
     });
     let mut tenants: Vec<(String, TenantConfig)> = rows
         .into_iter()
-        .map(|(app, tenant, first, secondary, ep, tp, pl)| {
-            Ok((app, to_config((tenant, first, secondary, ep, tp, pl))?))
+        .map(|(app, tenant, first, secondary, ep, tp, pl, core)| {
+            Ok((
+                app,
+                to_config((tenant, first, secondary, ep, tp, pl, core))?,
+            ))
         })
         .collect::<Result<_, ApiError>>()?;
     for (app, tenant, provider) in providers::list(db, app_id, None).await? {
@@ -94,14 +124,22 @@ pub async fn list(db: &Db, app_id: Option<&str>) -> Result<Vec<(String, TenantCo
     Ok(tenants)
 }
 
+/// A change of a tenant's `coreConfig`, checked against the instance's settings.
+pub struct CoreConfigChange<'a> {
+    pub update: Map<String, Value>,
+    pub instance: &'a TenantSettings,
+}
+
 /// Creates the tenant (and its app, for an app's public tenant) or updates it, in one
 /// transaction that holds the row: two instances updating one tenant at once each apply
-/// their change to the other's result. Answers whether it was created.
+/// their change to the other's result. Answers whether it was created; writes nothing when
+/// the new `coreConfig` is refused.
 pub async fn save(
     db: &Db,
     tenant: &TenantId,
     base: TenantConfig,
     update: TenantUpdate,
+    core_change: Option<CoreConfigChange<'_>>,
 ) -> Result<bool, ApiError> {
     let json =
         |factors: &Option<Vec<String>>| factors.as_ref().map(|f| serde_json::json!(f).to_string());
@@ -141,10 +179,31 @@ pub async fn save(
             .await?;
         let mut config = to_config(row)?;
         config.apply(&update);
+        if let Some(change) = &core_change {
+            let merged = merge_core_config(&config.core_config, &change.update);
+            // The app's config, for a tenant; the app's other tenants' configs, for an app.
+            let public = tenant.is_public_tenant();
+            let sql = match public {
+                true => "SELECT core_config FROM tenants WHERE app_id = $1 AND tenant_id <> 'public'",
+                false => "SELECT core_config FROM tenants WHERE app_id = $1 AND tenant_id = 'public'",
+            };
+            let related: Vec<Option<String>> = sqlx::query_scalar(sql)
+                .bind(&tenant.app_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let related = related.into_iter().map(core_config).collect::<Result<Vec<_>, _>>()?;
+            let placement = Placement {
+                app: (!public).then(|| related.first()).flatten(),
+                other_tenants: if public { &related } else { &[] },
+            };
+            check_core_config(change.instance, &merged, &placement)
+                .map_err(|error| ApiError::bad_request(format!("Invalid core config: {error}")))?;
+            config.core_config = merged;
+        }
         sqlx::query(
             "UPDATE tenants SET first_factors = $3, required_secondary_factors = $4, \
-             email_password_enabled = $5, third_party_enabled = $6, passwordless_enabled = $7 \
-             WHERE app_id = $1 AND tenant_id = $2",
+             email_password_enabled = $5, third_party_enabled = $6, passwordless_enabled = $7, \
+             core_config = $8 WHERE app_id = $1 AND tenant_id = $2",
         )
         .bind(&tenant.app_id)
         .bind(&tenant.tenant_id)
@@ -153,11 +212,34 @@ pub async fn save(
         .bind(config.recipes_enabled[0])
         .bind(config.recipes_enabled[1])
         .bind(config.recipes_enabled[2])
+        .bind(core_config_column(&config.core_config))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         created
     }))
+}
+
+/// The longest access token lifetime any app runs with, in milliseconds.
+pub async fn longest_access_token_validity_ms(
+    db: &Db,
+    instance: &TenantSettings,
+) -> Result<i64, ApiError> {
+    let configs: Vec<String> = with_pool!(db, pool => {
+        sqlx::query_scalar("SELECT core_config FROM tenants WHERE tenant_id = 'public' AND core_config IS NOT NULL")
+            .fetch_all(pool)
+            .await?
+    });
+    let mut longest = instance.access_token_validity_ms();
+    for config in configs {
+        let app = instance
+            .overlaid(&core_config(Some(config))?)
+            .map_err(|invalid| {
+                anyhow::anyhow!("a stored core config is invalid: {}", invalid.message)
+            })?;
+        longest = longest.max(app.access_token_validity_ms());
+    }
+    Ok(longest)
 }
 
 /// Deletes a tenant and, through the foreign keys, its memberships, sessions, role

@@ -60,14 +60,6 @@ fn to_seconds(millis: i64) -> i64 {
     millis - millis.rem_euclid(1000)
 }
 
-fn access_validity_ms(state: &AppState) -> i64 {
-    state.settings.access_token_validity as i64 * 1000
-}
-
-fn refresh_validity_ms(state: &AppState) -> i64 {
-    (state.settings.refresh_token_validity * 60_000.0) as i64
-}
-
 /// A session handle names its tenant after an underscore; none means `public`.
 fn tenant_of_handle(app_id: &str, handle: &str) -> TenantId {
     TenantId {
@@ -165,7 +157,7 @@ async fn issue(request: &Request, row: &SessionRow, refresh: NewRefreshToken) ->
         user_id: row.user_id.clone(),
         recipe_user_id: row.recipe_user_id.clone(),
         tenant_id: row.tenant_id.clone(),
-        expiry: to_seconds(now + access_validity_ms(state)),
+        expiry: to_seconds(now + request.settings.access_token_validity_ms()),
         created: to_seconds(now),
         refresh_token_hash1: token_hash(&refresh.token),
         parent_refresh_token_hash1: refresh.parent_refresh_token_hash1,
@@ -177,7 +169,7 @@ async fn issue(request: &Request, row: &SessionRow, refresh: NewRefreshToken) ->
         "status": "OK",
         "session": session_json(request.cdi, &row.handle, &row.user_id, &row.recipe_user_id, &row.jwt_payload, &row.tenant_id),
         "accessToken": access.token_json(&access_token),
-        "refreshToken": { "token": refresh.token, "expiry": now + refresh_validity_ms(state), "createdTime": now },
+        "refreshToken": { "token": refresh.token, "expiry": now + request.settings.refresh_token_validity_ms(), "createdTime": now },
     });
     if let Some(anti_csrf_token) = refresh.anti_csrf_token {
         body["antiCsrfToken"] = json!(anti_csrf_token);
@@ -211,7 +203,7 @@ async fn create(request: Request) -> HandlerResult {
         refresh_token_hash2: refresh.hash2.clone(),
         session_data,
         jwt_payload,
-        expires_at: now + refresh_validity_ms(state),
+        expires_at: now + request.settings.refresh_token_validity_ms(),
         created_at: now,
         use_static_key: !use_dynamic_key,
     };
@@ -324,7 +316,7 @@ async fn verify(request: Request) -> HandlerResult {
     // The token was issued by a refresh whose new refresh token is not confirmed yet (its
     // first use confirms it), or its payload is out of date: issue a fresh access token.
     let select = store::locking_select(&state.db);
-    let refresh_validity = refresh_validity_ms(state);
+    let refresh_validity = request.settings.refresh_token_validity_ms();
     let outcome: Option<(SessionRow, bool)> = with_pool!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         match store::locked_row(&mut tx, &select, app_id, &claims.tenant_id, &claims.session_handle).await? {
@@ -359,7 +351,7 @@ async fn verify(request: Request) -> HandlerResult {
         Some((_, false)) => http::json(&json!({ "status": "OK", "session": token_session() })),
         Some((row, true)) => {
             let fresh = AccessClaims {
-                expiry: to_seconds(now + access_validity_ms(state)),
+                expiry: to_seconds(now + request.settings.access_token_validity_ms()),
                 created: to_seconds(now),
                 parent_refresh_token_hash1: None,
                 user_data: row.jwt_payload.clone(),
@@ -421,7 +413,7 @@ async fn refresh(request: Request) -> HandlerResult {
         handle: &claims.session_handle,
         presented: &presented,
         parent: parent.as_deref(),
-        expires_at: now_millis() + refresh_validity_ms(state),
+        expires_at: now_millis() + request.settings.refresh_token_validity_ms(),
         use_static_key,
     };
     let outcome = match store::rotate(&state.db, app_id, &rotation).await? {
