@@ -6,6 +6,7 @@ EmailPassword and moved between tenants.
 
 One test, one coroutine: the steps build on each other."""
 
+import asyncio
 import secrets
 
 import httpx
@@ -13,9 +14,16 @@ import pytest
 
 from supertokens_python.asyncio import get_user, list_users_by_account_info
 from supertokens_python.recipe import emailpassword, multitenancy, session, thirdparty
-from supertokens_python.recipe.emailpassword.asyncio import sign_in, sign_up
+from supertokens_python.recipe.emailpassword.asyncio import (
+    consume_password_reset_token,
+    create_reset_password_token,
+    sign_in,
+    sign_up,
+)
 from supertokens_python.recipe.emailpassword.interfaces import (
+    CreateResetPasswordOkResult,
     EmailAlreadyExistsError,
+    PasswordResetTokenInvalidError,
     SignInOkResult,
     SignUpOkResult,
     WrongCredentialsError,
@@ -34,6 +42,7 @@ from supertokens_python.recipe.multitenancy.interfaces import (
     AssociateUserToTenantUnknownUserIdError,
     TenantConfigCreateOrUpdate,
 )
+from supertokens_python.recipe.session.asyncio import create_new_session_without_request_response
 from supertokens_python.types import RecipeUserId
 from supertokens_python.types.base import AccountInfoInput
 
@@ -157,6 +166,32 @@ def test_tenants_users_and_memberships_in_an_app(sdk, app):
         assert isinstance(o, SignUpOkResult)
         assert isinstance(await sign_in(t2, only, PASSWORD), WrongCredentialsError)
         assert isinstance(await sign_in("public", only, PASSWORD), WrongCredentialsError)
+
+        # coreConfig: an app-wide key on the app's public tenant, a tenant-level one on t1
+        start = len(calls)
+        updated = await create_or_update_tenant("public", TenantConfigCreateOrUpdate(core_config={"access_token_validity": 120}))
+        assert updated.created_new is False
+        assert calls[start]["body"]["coreConfig"] == {"access_token_validity": 120}
+        await create_or_update_tenant(t1, TenantConfigCreateOrUpdate(core_config={"password_reset_token_lifetime": 1}))
+        assert (await get_tenant("public")).core_config == {"access_token_validity": 120}
+        got = await get_tenant(t1)
+        assert got.core_config == {"password_reset_token_lifetime": 1}
+        assert got.first_factors == FACTORS
+        # applied: the app's access token lifetime, t1's reset token lifetime
+        live = await create_new_session_without_request_response(t1, RecipeUserId(a.user.id))
+        payload = live.get_access_token_payload()
+        assert payload["exp"] - payload["iat"] == 120
+        reset = await create_reset_password_token(t1, a.user.id, shared)
+        assert isinstance(reset, CreateResetPasswordOkResult)
+        await asyncio.sleep(0.02)
+        assert isinstance(await consume_password_reset_token(t1, reset.token), PasswordResetTokenInvalidError)
+        # a tenant may not contradict an app-wide key (upstream's 400, raised by the SDK)
+        with pytest.raises(Exception, match="You cannot set different values for access_token_validity for the same appId"):
+            await create_or_update_tenant(t2, TenantConfigCreateOrUpdate(core_config={"access_token_validity": 60}))
+        assert (await get_tenant(t2)).core_config == {}
+        # null removes a key
+        await create_or_update_tenant(t1, TenantConfigCreateOrUpdate(core_config={"password_reset_token_lifetime": None}))
+        assert (await get_tenant(t1)).core_config == {}
 
         # associate
         start = len(calls)

@@ -150,6 +150,43 @@ test("sign-in is tenant-scoped", async () => {
     assert.deepEqual(await EmailPassword.signIn("public", state.only, PASSWORD), { status: "WRONG_CREDENTIALS_ERROR" });
 });
 
+test("coreConfig sets the app's and a tenant's own settings, read back and applied", async () => {
+    // The app's public tenant sets an app-wide key, a tenant its own token lifetime.
+    const { result, calls } = await rec.during(() =>
+        Multitenancy.createOrUpdateTenant("public", { coreConfig: { access_token_validity: 120 } }));
+    assert.deepEqual(result, { status: "OK", createdNew: false });
+    assert.deepEqual(calls[0].body, { tenantId: "public", coreConfig: { access_token_validity: 120 } });
+    assert.deepEqual(await Multitenancy.createOrUpdateTenant(T1, { coreConfig: { password_reset_token_lifetime: 1 } }),
+        { status: "OK", createdNew: false });
+    assert.deepEqual((await Multitenancy.getTenant("public")).coreConfig, { access_token_validity: 120 });
+    const t1 = await Multitenancy.getTenant(T1);
+    assert.deepEqual(t1.coreConfig, { password_reset_token_lifetime: 1 });
+    assert.deepEqual(t1.firstFactors, FACTORS);
+
+    // Sessions in the app's tenants get the app's access token lifetime.
+    const session = await Session.createNewSessionWithoutRequestResponse(T1, rid(state.sharedT1));
+    const payload = session.getAccessTokenPayload();
+    assert.equal(payload.exp - payload.iat, 120);
+
+    // A reset token of t1 lives a millisecond.
+    const token = await EmailPassword.createResetPasswordToken(T1, state.sharedT1, state.shared);
+    assert.equal(token.status, "OK");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(await EmailPassword.consumePasswordResetToken(T1, token.token), { status: "RESET_PASSWORD_INVALID_TOKEN_ERROR" });
+
+    // A tenant may not contradict an app-wide key: upstream's 400, which the SDK throws.
+    await assert.rejects(
+        Multitenancy.createOrUpdateTenant(T2, { coreConfig: { access_token_validity: 60 } }),
+        /Invalid core config: You cannot set different values for access_token_validity for the same appId/,
+    );
+    assert.deepEqual((await Multitenancy.getTenant(T2)).coreConfig, {});
+
+    // null removes a key.
+    assert.deepEqual(await Multitenancy.createOrUpdateTenant(T1, { coreConfig: { password_reset_token_lifetime: null } }),
+        { status: "OK", createdNew: false });
+    assert.deepEqual((await Multitenancy.getTenant(T1)).coreConfig, {});
+});
+
 test("associateUserToTenant adds a user to a tenant; its errors", async () => {
     const { result, calls } = await rec.during(() => Multitenancy.associateUserToTenant(T2, rid(state.onlyId)));
     assert.deepEqual(result, { status: "OK", wasAlreadyAssociated: false });
