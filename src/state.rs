@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::{Settings, TenantSettings};
 use crate::db::Db;
-use crate::http::{InFlight, Routes};
+use crate::http::{Domains, InFlight, Routes};
 use crate::metrics::Metrics;
 use crate::password::Passwords;
 use crate::recipes::session::RefreshTokenKeys;
@@ -23,6 +23,8 @@ pub struct AppState {
     /// What every recipe deletes once it has expired (see `Routes::on_cleanup`).
     pub cleanup_statements: Vec<&'static str>,
     pub in_flight: InFlight,
+    /// The connection-URI domains requests are routed to by their `Host`.
+    pub domains: Domains,
     pub metrics: Metrics,
 }
 
@@ -41,6 +43,7 @@ impl AppState {
             user_removal_statements: routes.user_removal_statements(),
             cleanup_statements: routes.cleanup_statements(),
             in_flight: InFlight::default(),
+            domains: Domains::default(),
             metrics,
             settings,
             db,

@@ -7,6 +7,7 @@
 //! path is a known API and the segment is not one of a few reserved words.
 
 mod cdi;
+mod domains;
 mod head_limits;
 mod in_flight;
 mod input;
@@ -25,12 +26,13 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 pub use cdi::{AccessTokenVersion, CdiVersion, SUPPORTED_CDI_VERSIONS};
+pub use domains::Domains;
 pub use head_limits::LimitedStream;
 pub use in_flight::{CutOff, InFlight};
 pub use input::{JsonInput, Update};
 pub use tenant::{
-    ensure_exists as ensure_tenant_exists, exists as tenant_exists, parse_app_id, parse_tenant_id,
-    TenantId, PUBLIC as PUBLIC_TENANT,
+    ensure_exists as ensure_tenant_exists, exists as tenant_exists, parse_app_id, parse_domain,
+    parse_tenant_id, TenantId, PUBLIC as PUBLIC_TENANT,
 };
 
 use self::tenant::Found;
@@ -372,7 +374,8 @@ async fn serve(
             _ => return Err(ApiError::NotFound),
         },
     };
-    let Some((api_path, tenant)) = tenant::split_path(path, |candidate| routes.contains(candidate))
+    let Some((api_path, mut tenant)) =
+        tenant::split_path(path, |candidate| routes.contains(candidate))
     else {
         return Err(ApiError::NotFound);
     };
@@ -386,6 +389,21 @@ async fn serve(
         .get("rid")
         .and_then(|value| value.to_str().ok());
     let matched = resource.find(http.method(), rid);
+    // `/hello` answers without the database, whatever the host and path.
+    let needs_database = !matched.is_some_and(|endpoint| endpoint.scope == Scope::Open);
+    if needs_database {
+        let host = http
+            .headers()
+            .get("host")
+            .and_then(|value| value.to_str().ok())
+            .or_else(|| http.uri().host())
+            .map(tenant::request_host)
+            .unwrap_or_default();
+        let domain = state.domains.of_host(&state.db, &host).await?;
+        if !domain.is_empty() {
+            tenant.app_id = TenantId::app_key(&domain, &tenant.app_id);
+        }
+    }
     // Upstream's order: the key, then the version, then the method.
     let open = match matched {
         Some(endpoint) => endpoint.scope.is_open(),
@@ -394,7 +412,10 @@ async fn serve(
             .iter()
             .all(|endpoint| endpoint.scope.is_open()),
     };
-    let found = tenant::find(&state.db, &tenant, &state.tenant_defaults).await?;
+    let found = match needs_database {
+        true => tenant::find(&state.db, &tenant, &state.tenant_defaults).await?,
+        false => Found::Tenant(state.tenant_defaults.clone()),
+    };
     if !open {
         let keys = match &found {
             Found::UnknownApp => &state.tenant_defaults.api_keys,

@@ -1,4 +1,9 @@
-//! The `/appid-<appId>/<tenantId>` path prefix.
+//! The `/appid-<appId>/<tenantId>` path prefix, and connection-URI domains.
+//!
+//! A connection-URI domain is a namespace of apps chosen by the request's `Host`. An app of a
+//! domain other than the default one is stored under the key `<domain>#<app>`: `#` appears
+//! in no app id, tenant id or domain, and every table keyed by app keeps apart what belongs
+//! to different domains without knowing about them.
 
 use std::sync::Arc;
 
@@ -14,9 +19,14 @@ pub const PUBLIC: &str = "public";
 /// Segments that are never taken for a tenant id, because API paths start with them.
 const RESERVED_SEGMENTS: [&str; 4] = ["recipe", "config", "users", "hello"];
 
+/// Separates a connection-URI domain from the app id in an app's key.
+const DOMAIN_SEPARATOR: char = '#';
+
 /// The app and tenant a request is for; both `public` when the path has no prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantId {
+    /// The app's key: its id, after `<domain>#` outside the default domain (see
+    /// [`TenantId::app_key`]).
     pub app_id: String,
     pub tenant_id: String,
 }
@@ -35,9 +45,81 @@ impl TenantId {
         self.tenant_id == PUBLIC
     }
 
-    /// The public tenant of the public app: the base every other app and tenant starts from.
+    /// The public tenant of the public app of the default domain: the base every other app
+    /// and tenant starts from.
     pub fn is_default(&self) -> bool {
         self.app_id == PUBLIC && self.tenant_id == PUBLIC
+    }
+
+    /// The key an app of a connection-URI domain is stored under (`""`: the default domain).
+    pub fn app_key(domain: &str, app_id: &str) -> String {
+        match domain {
+            "" => app_id.to_string(),
+            domain => format!("{domain}{DOMAIN_SEPARATOR}{app_id}"),
+        }
+    }
+
+    /// The connection-URI domain of the app; empty for the default one.
+    pub fn domain(&self) -> &str {
+        self.app_id
+            .split_once(DOMAIN_SEPARATOR)
+            .map_or("", |(domain, _)| domain)
+    }
+
+    /// The app's id as clients name it.
+    pub fn app_name(&self) -> &str {
+        self.app_id
+            .split_once(DOMAIN_SEPARATOR)
+            .map_or(self.app_id.as_str(), |(_, app)| app)
+    }
+
+    /// Whether this is the public tenant of its domain's public app.
+    pub fn is_domain_base(&self) -> bool {
+        self.app_name() == PUBLIC && self.is_public_tenant()
+    }
+
+    /// The public tenant of another app of the same domain.
+    pub fn sibling_app(&self, app_id: &str) -> TenantId {
+        TenantId {
+            app_id: Self::app_key(self.domain(), app_id),
+            tenant_id: PUBLIC.into(),
+        }
+    }
+}
+
+/// A connection-URI domain of a request body, normalised and checked as upstream does: a
+/// host name or IPv4 address, any port dropped.
+pub fn parse_domain(text: &str) -> Result<String, ApiError> {
+    let domain = text.trim().to_lowercase();
+    if domain.is_empty() {
+        return Err(ApiError::bad_request(
+            "connectionUriDomain should not be an empty String",
+        ));
+    }
+    let (host, port) = match domain.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (domain.as_str(), None),
+    };
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let port_ok =
+        port.is_none_or(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    if !port_ok || !host.split('.').all(label_ok) {
+        return Err(ApiError::bad_request("connectionUriDomain is invalid"));
+    }
+    Ok(host.to_string())
+}
+
+/// The host a request was sent to, as a domain may name it: lower case, without the port.
+pub fn request_host(host_header: &str) -> String {
+    let host = host_header.trim().to_lowercase();
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_string(),
+        _ => host,
     }
 }
 
@@ -173,8 +255,10 @@ pub async fn ensure_exists(db: &Db, tenant: &TenantId) -> Result<(), ApiError> {
 
 fn not_found(tenant: &TenantId) -> ApiError {
     ApiError::bad_request(format!(
-        "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: (, {}, {})",
-        tenant.app_id, tenant.tenant_id
+        "AppId or tenantId not found => Tenant with the following connectionURIDomain, appId and tenantId combination not found: ({}, {}, {})",
+        tenant.domain(),
+        tenant.app_name(),
+        tenant.tenant_id
     ))
 }
 
@@ -198,8 +282,8 @@ impl Found {
 }
 
 /// Whether the app and tenant exist, and the settings they run with: the instance's (the
-/// default app and tenant cannot change theirs), overlaid with the app's, then with the
-/// tenant's own. One query, by primary key.
+/// default app and tenant cannot change theirs), overlaid with the domain's (for an app of a
+/// connection-URI domain), then the app's, then the tenant's own. One query, by primary key.
 pub async fn find(
     db: &Db,
     tenant: &TenantId,
@@ -208,17 +292,22 @@ pub async fn find(
     if tenant.is_default() {
         return Ok(Found::Tenant(instance.clone()));
     }
-    let rows: Vec<(String, Option<String>)> = with_pool!(db, pool => {
-        sqlx::query_as("SELECT tenant_id, core_config FROM tenants WHERE app_id = $1 AND tenant_id IN ($2, 'public')")
-            .bind(&tenant.app_id)
-            .bind(&tenant.tenant_id)
-            .fetch_all(pool)
-            .await?
+    let domain_base = tenant.sibling_app(PUBLIC).app_id;
+    let rows: Vec<(String, String, Option<String>)> = with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT app_id, tenant_id, core_config FROM tenants \
+             WHERE (app_id = $1 AND tenant_id IN ($2, 'public')) OR (app_id = $3 AND tenant_id = 'public')",
+        )
+        .bind(&tenant.app_id)
+        .bind(&tenant.tenant_id)
+        .bind(&domain_base)
+        .fetch_all(pool)
+        .await?
     });
-    let own = |id: &str| {
+    let config_of = |app_id: &str, tenant_id: &str| {
         rows.iter()
-            .find(|(tenant_id, _)| tenant_id == id)
-            .map(|(_, config)| config)
+            .find(|(app, tenant, _)| app == app_id && tenant == tenant_id)
+            .map(|(_, _, config)| config)
     };
     let overlay = |base: &Arc<TenantSettings>, config: &Option<String>| match config {
         None => Ok(base.clone()),
@@ -232,14 +321,18 @@ pub async fn find(
             Ok::<_, ApiError>(Arc::new(settings))
         }
     };
-    let Some(app_config) = own(PUBLIC) else {
+    let Some(app_config) = config_of(&tenant.app_id, PUBLIC) else {
         return Ok(Found::UnknownApp);
     };
-    let app = overlay(instance, app_config)?;
+    let domain = match config_of(&domain_base, PUBLIC) {
+        Some(config) if domain_base != tenant.app_id => overlay(instance, config)?,
+        _ => instance.clone(),
+    };
+    let app = overlay(&domain, app_config)?;
     if tenant.is_public_tenant() {
         return Ok(Found::Tenant(app));
     }
-    Ok(match own(&tenant.tenant_id) {
+    Ok(match config_of(&tenant.app_id, &tenant.tenant_id) {
         None => Found::UnknownTenant(app),
         Some(config) => Found::Tenant(overlay(&app, config)?),
     })

@@ -8,6 +8,7 @@ mod config;
 mod conventions;
 mod core_config;
 mod dashboard;
+mod domains;
 mod emailpassword;
 mod emailverification;
 mod golang_sdk;

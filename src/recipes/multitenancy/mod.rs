@@ -6,6 +6,8 @@ mod config;
 mod providers;
 mod store;
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 
 pub use self::config::LoginRecipe;
@@ -13,12 +15,37 @@ use self::config::{Shape, TenantConfig, TenantUpdate};
 use self::store::{AppRemoval, Association, CoreConfigChange};
 use crate::error::ApiError;
 use crate::http::{
-    self, parse_app_id, parse_tenant_id, HandlerResult, JsonInput, Request, Routes, Scope,
-    TenantId, PUBLIC_TENANT,
+    self, parse_app_id, parse_domain, parse_tenant_id, HandlerResult, JsonInput, Request, Routes,
+    Scope, TenantId, PUBLIC_TENANT,
 };
 use crate::state::AppState;
 
 pub fn register(routes: &mut Routes) {
+    routes.put(
+        "/recipe/multitenancy/connectionuridomain/v2",
+        Scope::Tenant,
+        |r| create_or_update_domain(r, Shape::V2),
+    );
+    routes.put(
+        "/recipe/multitenancy/connectionuridomain",
+        Scope::Tenant,
+        |r| create_or_update_domain(r, Shape::V1),
+    );
+    routes.post(
+        "/recipe/multitenancy/connectionuridomain/remove",
+        Scope::Tenant,
+        remove_domain,
+    );
+    routes.get(
+        "/recipe/multitenancy/connectionuridomain/list/v2",
+        Scope::Tenant,
+        |r| list_domains(r, Shape::V2),
+    );
+    routes.get(
+        "/recipe/multitenancy/connectionuridomain/list",
+        Scope::Tenant,
+        |r| list_domains(r, Shape::V1),
+    );
     routes.put("/recipe/multitenancy/app/v2", Scope::Tenant, |r| {
         create_or_update_app(r, Shape::V2)
     });
@@ -124,23 +151,54 @@ async fn list_tenants(request: Request, shape: Shape) -> HandlerResult {
 }
 
 async fn list_apps(request: Request, shape: Shape) -> HandlerResult {
-    if !request.tenant.is_default() {
+    if !request.tenant.is_domain_base() {
         return Err(ApiError::Forbidden(
             "Only the public tenantId and public appId is allowed to list all apps associated with this connection uri domain"
                 .into(),
         ));
     }
-    let mut apps: Vec<Value> = Vec::new();
-    for (app_id, tenant) in store::list(&request.state.db, None).await? {
+    let mut domains = apps_by_domain(&request, shape).await?;
+    let apps = domains.remove(request.tenant.domain()).unwrap_or_default();
+    http::json(&json!({ "status": "OK", "apps": apps }))
+}
+
+async fn list_domains(request: Request, shape: Shape) -> HandlerResult {
+    if !request.tenant.is_default() {
+        return Err(ApiError::Forbidden(
+            "Only the public tenantId, public appId and default connectionUriDomain is allowed to list all connectionUriDomains and appIds associated with this core"
+                .into(),
+        ));
+    }
+    let domains: Vec<Value> = apps_by_domain(&request, shape)
+        .await?
+        .into_iter()
+        .map(|(domain, apps)| json!({ "connectionUriDomain": domain, "apps": apps }))
+        .collect();
+    http::json(&json!({ "status": "OK", "connectionUriDomains": domains }))
+}
+
+/// Every app with its tenants (`{appId, tenants}` in `shape`), by connection-URI domain
+/// (the default one, empty, first).
+async fn apps_by_domain(
+    request: &Request,
+    shape: Shape,
+) -> Result<BTreeMap<String, Vec<Value>>, ApiError> {
+    let mut domains: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (app_key, tenant) in store::list(&request.state.db, None).await? {
+        let app = TenantId {
+            app_id: app_key,
+            tenant_id: tenant.tenant_id.clone(),
+        };
         let tenant = tenant.to_json(shape, request.cdi);
+        let apps = domains.entry(app.domain().to_string()).or_default();
         match apps.last_mut() {
-            Some(app) if app["appId"] == app_id.as_str() => {
-                app["tenants"].as_array_mut().expect("a list").push(tenant)
+            Some(last) if last["appId"] == app.app_name() => {
+                last["tenants"].as_array_mut().expect("a list").push(tenant)
             }
-            _ => apps.push(json!({ "appId": app_id, "tenants": [tenant] })),
+            _ => apps.push(json!({ "appId": app.app_name(), "tenants": [tenant] })),
         }
     }
-    http::json(&json!({ "status": "OK", "apps": apps }))
+    Ok(domains)
 }
 
 async fn create_or_update_tenant(request: Request, shape: Shape) -> HandlerResult {
@@ -162,11 +220,23 @@ async fn create_or_update_app(request: Request, shape: Shape) -> HandlerResult {
         Some(id) => parse_app_id(&id)?,
         None => PUBLIC_TENANT.to_string(),
     };
+    let target = request.tenant.sibling_app(&app_id);
+    save(&request, &input, &target, shape).await
+}
+
+async fn create_or_update_domain(request: Request, shape: Shape) -> HandlerResult {
+    let input = request.json()?;
+    let domain = match input.opt_str("connectionUriDomain")? {
+        Some(domain) => parse_domain(&domain)?,
+        None => String::new(),
+    };
     let target = TenantId {
-        app_id,
+        app_id: TenantId::app_key(&domain, PUBLIC_TENANT),
         tenant_id: PUBLIC_TENANT.to_string(),
     };
-    save(&request, &input, &target, shape).await
+    let answer = save(&request, &input, &target, shape).await?;
+    request.state.domains.forget();
+    Ok(answer)
 }
 
 /// The create-or-update of an app (its public tenant) or a tenant through `shape`'s API,
@@ -213,19 +283,27 @@ pub async fn keep_signing_keys_published(state: &AppState) -> Result<(), ApiErro
 }
 
 /// Who may create or change an app or tenant: a tenant is changed from its app's public
-/// tenant or from itself; an app from the public app or from itself, through its public
-/// tenant.
+/// tenant or from itself; an app from its domain's public app or from itself, through its
+/// public tenant; a connection-URI domain from the default one or from itself.
 fn ensure_may_write(source: &TenantId, target: &TenantId) -> Result<(), ApiError> {
     let forbidden = |message: &str| Err(ApiError::Forbidden(message.into()));
     if target.tenant_id != PUBLIC_TENANT {
         if !source.is_public_tenant() && source.tenant_id != target.tenant_id {
             return forbidden("You must use the public or same tenant to add/update a tenant");
         }
-    } else if target.app_id != PUBLIC_TENANT {
-        let same_or_public_app = source.app_id == PUBLIC_TENANT || source.app_id == target.app_id;
+    } else if target.app_name() != PUBLIC_TENANT {
+        let same_or_public_app =
+            source.app_name() == PUBLIC_TENANT || source.app_id == target.app_id;
         if !source.is_public_tenant() || !same_or_public_app {
             return forbidden("You must use the public or same app to add/update an app");
         }
+    } else if !target.domain().is_empty()
+        && !source.is_default()
+        && source.domain() != target.domain()
+    {
+        return forbidden(
+            "You must use the default or same connectionUriDomain to create/update a connectionUriDomain",
+        );
     }
     Ok(())
 }
@@ -257,23 +335,61 @@ async fn remove_app(request: Request) -> HandlerResult {
             "Cannot delete the public app, use remove connection uri domain API instead".into(),
         ));
     }
-    if !request.tenant.is_default() {
+    if !request.tenant.is_domain_base() {
         return Err(ApiError::Forbidden(
             "Only the public tenantId and public appId is allowed to delete an app".into(),
         ));
     }
-    match store::delete_app(&request.state.db, &app_id).await? {
+    let app_key = request.tenant.sibling_app(&app_id).app_id;
+    match store::delete_app(&request.state.db, &app_key, false).await? {
         AppRemoval::HasTenants => Err(ApiError::Forbidden(
             "Please delete all tenants except the public tenant for this app before calling the delete API"
                 .into(),
         )),
         AppRemoval::Removed(existed) => {
-            // Its keys went with it; a new app of that id gets new ones.
-            request.state.signing_keys.forget(&app_id);
-            request.state.refresh_token_keys.forget(&app_id);
+            forget_app(&request.state, &app_key);
             http::json(&json!({ "status": "OK", "didExist": existed }))
         }
     }
+}
+
+/// An app's keys went with it; a new app of that id gets new ones.
+fn forget_app(state: &AppState, app_key: &str) {
+    state.signing_keys.forget(app_key);
+    state.refresh_token_keys.forget(app_key);
+}
+
+/// Removes a connection-URI domain (its public app with all its tenants), once it has no
+/// other apps.
+async fn remove_domain(request: Request) -> HandlerResult {
+    let domain = parse_domain(&request.json()?.str("connectionUriDomain")?)?;
+    if !request.tenant.is_default() {
+        return Err(ApiError::Forbidden(
+            "Only the public tenantId, public appId and default connectionUriDomain is allowed to delete a connectionUriDomain"
+                .into(),
+        ));
+    }
+    let state = &request.state;
+    let has_other_apps = store::list(&state.db, None).await?.iter().any(|(key, _)| {
+        let app = TenantId {
+            app_id: key.clone(),
+            tenant_id: PUBLIC_TENANT.into(),
+        };
+        app.domain() == domain && app.app_name() != PUBLIC_TENANT
+    });
+    if has_other_apps {
+        return Err(ApiError::Forbidden(
+            "Please delete all apps except the public appID for this connectionUriDomain before calling the delete API."
+                .into(),
+        ));
+    }
+    let app_key = TenantId::app_key(&domain, PUBLIC_TENANT);
+    let AppRemoval::Removed(existed) = store::delete_app(&state.db, &app_key, true).await? else {
+        unreachable!("a domain's public app is removed with its tenants");
+    };
+    forget_app(state, &app_key);
+    state.domains.forget();
+    http::json(&json!({ "status": "OK", "didExist": existed }))
 }
 
 /// Adds a third-party provider config to the tenant, or replaces the one with its id.

@@ -196,7 +196,21 @@ pub async fn save(
                 app: (!public).then(|| related.first()).flatten(),
                 other_tenants: if public { &related } else { &[] },
             };
-            check_core_config(change.instance, &merged, &placement)
+            // An app of a connection-URI domain starts from the domain's settings.
+            let domain_base = tenant.sibling_app(crate::http::PUBLIC_TENANT);
+            let mut instance = change.instance.clone();
+            if domain_base.app_id != tenant.app_id {
+                let domain_config: Option<Option<String>> = sqlx::query_scalar(
+                    "SELECT core_config FROM tenants WHERE app_id = $1 AND tenant_id = 'public'",
+                )
+                .bind(&domain_base.app_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                instance = instance
+                    .overlaid(&core_config(domain_config.flatten())?)
+                    .map_err(|invalid| anyhow::anyhow!("a stored core config is invalid: {}", invalid.message))?;
+            }
+            check_core_config(&instance, &merged, &placement)
                 .map_err(|error| ApiError::bad_request(format!("Invalid core config: {error}")))?;
             config.core_config = merged;
         }
@@ -261,15 +275,16 @@ pub enum AppRemoval {
     HasTenants,
 }
 
-/// Deletes an app with all its data, unless tenants other than its public one are left.
-pub async fn delete_app(db: &Db, app_id: &str) -> Result<AppRemoval, ApiError> {
+/// Deletes an app with all its data, unless tenants other than its public one are left
+/// (or, `with_tenants`, with them).
+pub async fn delete_app(db: &Db, app_id: &str, with_tenants: bool) -> Result<AppRemoval, ApiError> {
     Ok(with_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE app_id = $1")
             .bind(app_id)
             .fetch_one(&mut *tx)
             .await?;
-        if tenants > 1 {
+        if tenants > 1 && !with_tenants {
             return Ok(AppRemoval::HasTenants);
         }
         let removed = sqlx::query("DELETE FROM apps WHERE app_id = $1")
