@@ -1,5 +1,6 @@
 //! Gatehouse: an authentication core that speaks the SuperTokens core driver interface.
 
+pub mod app_keys;
 pub mod cleanup;
 pub mod cli;
 pub mod config;

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use crate::app_keys::AppKeys;
 use crate::config::{Settings, TenantSettings};
 use crate::db::Db;
 use crate::http::{Domains, InFlight, Routes};
 use crate::metrics::Metrics;
 use crate::password::Passwords;
-use crate::recipes::session::RefreshTokenKeys;
 use crate::signing_keys::SigningKeys;
 
 pub struct AppState {
@@ -17,7 +17,8 @@ pub struct AppState {
     pub tenant_defaults: Arc<TenantSettings>,
     pub passwords: Passwords,
     pub signing_keys: SigningKeys,
-    pub refresh_token_keys: RefreshTokenKeys,
+    /// Per-app keys for refresh tokens and TOTP secrets.
+    pub app_keys: AppKeys,
     /// What every recipe deletes when a user is deleted (see `Routes::on_user_removed`).
     pub user_removal_statements: Vec<&'static str>,
     /// What every recipe deletes once it has expired (see `Routes::on_cleanup`).
@@ -39,7 +40,7 @@ impl AppState {
                 metrics.hashing_jobs.clone(),
             ),
             signing_keys: SigningKeys::new(&settings, metrics.signing_keys_created.clone()),
-            refresh_token_keys: RefreshTokenKeys::default(),
+            app_keys: AppKeys::default(),
             user_removal_statements: routes.user_removal_statements(),
             cleanup_statements: routes.cleanup_statements(),
             in_flight: InFlight::default(),

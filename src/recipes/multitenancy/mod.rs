@@ -356,7 +356,7 @@ async fn remove_app(request: Request) -> HandlerResult {
 /// An app's keys went with it; a new app of that id gets new ones.
 fn forget_app(state: &AppState, app_key: &str) {
     state.signing_keys.forget(app_key);
-    state.refresh_token_keys.forget(app_key);
+    state.app_keys.forget(app_key);
 }
 
 /// Removes a connection-URI domain (its public app with all its tenants), once it has no

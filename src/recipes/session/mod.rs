@@ -14,8 +14,6 @@ mod tokens;
 
 use serde_json::{json, Map, Value};
 
-pub use tokens::RefreshTokenKeys;
-
 use self::store::{Payload, SessionRow};
 use self::tokens::{
     has_protected_claim, random_id, refresh_token_hash2, AccessClaims, RefreshClaims, TokenError,
@@ -133,10 +131,7 @@ async fn new_refresh_token(
         anti_csrf_token: anti_csrf_token.clone(),
         nonce: random_id(),
     };
-    let token = state
-        .refresh_token_keys
-        .seal(&state.db, app_id, &claims)
-        .await?;
+    let token = tokens::seal_refresh_token(&state.app_keys, &state.db, app_id, &claims).await?;
     Ok(NewRefreshToken {
         hash2: refresh_token_hash2(&token),
         token,
@@ -385,10 +380,8 @@ async fn refresh(request: Request) -> HandlerResult {
     let state = &request.state;
     let app_id = &request.tenant.app_id;
 
-    let Some(claims) = state
-        .refresh_token_keys
-        .open(&state.db, app_id, &refresh_token)
-        .await?
+    let Some(claims) =
+        tokens::open_refresh_token(&state.app_keys, &state.db, app_id, &refresh_token).await?
     else {
         return unauthorised("Invalid refresh token");
     };

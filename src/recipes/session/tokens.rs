@@ -2,22 +2,16 @@
 //! format, which the SDKs verify themselves) and the refresh token (opaque to clients:
 //! AES-256-GCM under a per-app key).
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::app_keys::{AppKeys, Purpose};
 use crate::db::Db;
 use crate::http::AccessTokenVersion;
 use crate::signing_keys::{SigningKey, SigningKeys};
 use crate::token::token_hash;
-use crate::with_pool;
 
 /// Claims the core sets itself in a version 5 token; a user payload may not contain them.
 /// Version 4 has all but `rsub`, version 3 neither `tId` nor `rsub`.
@@ -285,94 +279,29 @@ pub fn refresh_token_hash2(token: &str) -> String {
     token_hash(&token_hash(token))
 }
 
-const REFRESH_KEY_NAME: &str = "refresh_token_key";
-const GCM_NONCE_BYTES: usize = 12;
-
-/// The per-app keys that encrypt refresh tokens: created once in the database (the first
-/// writer wins), then cached; they never change.
-#[derive(Default)]
-pub struct RefreshTokenKeys {
-    cache: RwLock<HashMap<String, Arc<Aes256Gcm>>>,
+/// A refresh token: its claims sealed with the app's refresh-token key.
+pub async fn seal_refresh_token(
+    keys: &AppKeys,
+    db: &Db,
+    app_id: &str,
+    claims: &RefreshClaims,
+) -> anyhow::Result<String> {
+    let plaintext = serde_json::to_vec(claims)?;
+    keys.seal(db, app_id, Purpose::RefreshTokens, &plaintext)
+        .await
 }
 
-impl RefreshTokenKeys {
-    /// Drops an app's key from the cache, when the app is removed.
-    pub fn forget(&self, app_id: &str) {
-        self.cache.write().expect("key cache lock").remove(app_id);
-    }
-
-    async fn cipher(&self, db: &Db, app_id: &str) -> anyhow::Result<Arc<Aes256Gcm>> {
-        if let Some(cipher) = self
-            .cache
-            .read()
-            .expect("refresh key cache lock")
-            .get(app_id)
-        {
-            return Ok(cipher.clone());
-        }
-        let mut fresh = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut fresh);
-        let stored: String = with_pool!(db, pool => {
-            sqlx::query("INSERT INTO app_secrets (app_id, name, value) VALUES ($1, $2, $3) ON CONFLICT (app_id, name) DO NOTHING")
-                .bind(app_id)
-                .bind(REFRESH_KEY_NAME)
-                .bind(hex::encode(fresh))
-                .execute(pool)
-                .await?;
-            sqlx::query_scalar("SELECT value FROM app_secrets WHERE app_id = $1 AND name = $2")
-                .bind(app_id)
-                .bind(REFRESH_KEY_NAME)
-                .fetch_one(pool)
-                .await?
-        });
-        let key = hex::decode(stored)?;
-        let cipher = Arc::new(
-            Aes256Gcm::new_from_slice(&key)
-                .map_err(|_| anyhow::anyhow!("bad refresh token key"))?,
-        );
-        self.cache
-            .write()
-            .expect("refresh key cache lock")
-            .insert(app_id.to_string(), cipher.clone());
-        Ok(cipher)
-    }
-
-    pub async fn seal(
-        &self,
-        db: &Db,
-        app_id: &str,
-        claims: &RefreshClaims,
-    ) -> anyhow::Result<String> {
-        let cipher = self.cipher(db, app_id).await?;
-        let mut nonce = [0u8; GCM_NONCE_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let plaintext = serde_json::to_vec(claims)?;
-        let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_slice())
-            .map_err(|_| anyhow::anyhow!("refresh token encryption failed"))?;
-        Ok(URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
-    }
-
-    /// The claims of a token this app issued; `None` for anything else.
-    pub async fn open(
-        &self,
-        db: &Db,
-        app_id: &str,
-        token: &str,
-    ) -> anyhow::Result<Option<RefreshClaims>> {
-        let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else {
-            return Ok(None);
-        };
-        if bytes.len() <= GCM_NONCE_BYTES {
-            return Ok(None);
-        }
-        let (nonce, sealed) = bytes.split_at(GCM_NONCE_BYTES);
-        let cipher = self.cipher(db, app_id).await?;
-        Ok(cipher
-            .decrypt(Nonce::from_slice(nonce), sealed)
-            .ok()
-            .and_then(|plaintext| serde_json::from_slice(&plaintext).ok()))
-    }
+/// The claims of a refresh token this app issued; `None` for anything else.
+pub async fn open_refresh_token(
+    keys: &AppKeys,
+    db: &Db,
+    app_id: &str,
+    token: &str,
+) -> anyhow::Result<Option<RefreshClaims>> {
+    Ok(keys
+        .open(db, app_id, Purpose::RefreshTokens, token)
+        .await?
+        .and_then(|plaintext| serde_json::from_slice(&plaintext).ok()))
 }
 
 /// A fresh random nonce or anti-CSRF token.
