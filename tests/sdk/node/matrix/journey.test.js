@@ -30,7 +30,7 @@ const GATEHOUSE_URL = requireEnv("GATEHOUSE_URL");
 const GATEHOUSE_API_KEY = requireEnv("GATEHOUSE_API_KEY");
 const release = loadRelease(requireEnv("SDK_RELEASE"));
 const { sdk, api } = release;
-const { SuperTokens, Session, EmailPassword, EmailVerification, UserMetadata, UserRoles, Dashboard } = sdk;
+const { SuperTokens, Session, EmailPassword, EmailVerification, UserMetadata, UserRoles, Dashboard, ThirdParty, Multitenancy } = sdk;
 
 const TAG = crypto.randomBytes(6).toString("hex");
 const EMAIL = `matrix-node${release.name}-${TAG}@example.com`;
@@ -39,6 +39,16 @@ const PASSWORD = "Journey-Passw0rd";
 // is the dashboard scenario's, so either one removes what the other left.
 const DASHBOARD_EMAIL = `sdk-dash-matrix-node${release.name}-${TAG}@example.com`;
 const DASHBOARD_PASSWORD = "Dashboard-Passw0rd1";
+// The multitenancy / third-party / user id mapping leg: a tenant of the
+// journey's app (the default one), an email-password user in it, and a
+// third-party user in it that first signs in with TP_FIRST_EMAIL and then
+// with TENANT_EMAIL (the email-password user's email).
+const TENANT = `matrix-node${release.name}-${TAG}`;
+const TENANT_EMAIL = `matrix-node${release.name}-mt-${TAG}@example.com`;
+const TP_FIRST_EMAIL = `matrix-node${release.name}-tp-${TAG}@example.com`;
+const PROVIDER = "google";
+const TP_USER_ID = `matrix-google-${TAG}`;
+const EXTERNAL_USER_ID = `matrix-ext-node${release.name}-${TAG}`;
 
 let proxy;
 let app;
@@ -155,6 +165,7 @@ before(async () => {
         },
         recipeList: [
             EmailPassword.init(),
+            ThirdParty.init(),
             EmailVerification.init({ mode: "OPTIONAL" }),
             UserMetadata.init(),
             UserRoles.init(),
@@ -400,6 +411,177 @@ step("dashboard: sign in through the SDK's dashboard API and list users", async 
     } finally {
         await removeDashboardUsers(DASHBOARD_EMAIL);
     }
+});
+
+// --- multitenancy + third party + user id mapping, through the release's own
+// functions, so the (often deprecated) endpoints the release calls are the
+// ones exercised. The exact paths are asserted (releases.js TENANT_APIS and
+// the adapter's getThirdPartyUser).
+
+const tenantPaths = release.tenants.paths;
+
+step(`multitenancy (${release.tenantApi} API): create a tenant, read it back with getTenant and listAllTenants`, async ({ corePaths, calls }) => {
+    const created = await Multitenancy.createOrUpdateTenant(TENANT, release.tenants.createConfig);
+    assert.deepEqual(created, { status: "OK", createdNew: true });
+    journey.tenant = TENANT;
+    assert.deepEqual(JSON.parse(calls()[0].requestBody), { tenantId: TENANT, ...release.tenants.createConfig });
+    assert.deepEqual(await Multitenancy.createOrUpdateTenant(TENANT, release.tenants.createConfig), { status: "OK", createdNew: false });
+    assert.deepEqual(await Multitenancy.getTenant(TENANT), { status: "OK", ...release.tenants.expected(TENANT, []) });
+    const list = await Multitenancy.listAllTenants();
+    assert.equal(list.status, "OK");
+    assert.deepEqual(list.tenants.filter((t) => t.tenantId === TENANT), [release.tenants.expected(TENANT, [])]);
+    assert.ok(list.tenants.some((t) => t.tenantId === "public"), JSON.stringify(list));
+    assert.deepEqual(corePaths(), [tenantPaths.create, tenantPaths.create, tenantPaths.get(TENANT), tenantPaths.list]);
+});
+
+step("an email-password user signs up within the tenant; the public tenant does not know it", async ({ corePaths }) => {
+    need("tenant");
+    const res = await EmailPassword.signUp(TENANT, TENANT_EMAIL, PASSWORD);
+    assert.equal(res.status, "OK", `signUp answered ${JSON.stringify(res)}`);
+    const u = api.authResult(res);
+    journey.tenantUserId = u.id;
+    assert.equal(u.email, TENANT_EMAIL);
+    assert.equal(u.recipeUserId, u.id);
+    const read = await api.getUser(u.id);
+    assert.deepEqual(read && { emails: read.emails, tenantIds: read.tenantIds, recipeIds: read.recipeIds }, {
+        emails: [TENANT_EMAIL],
+        tenantIds: [TENANT],
+        recipeIds: ["emailpassword"],
+    });
+    assert.deepEqual(await EmailPassword.signIn("public", TENANT_EMAIL, PASSWORD), { status: "WRONG_CREDENTIALS_ERROR" });
+    for (const path of [`POST /${TENANT}/recipe/signup`, "POST /public/recipe/signin"]) {
+        assert.ok(corePaths().includes(path), `${path} not in ${corePaths().join(", ")}`);
+    }
+});
+
+step("third party: manuallyCreateOrUpdateUser creates a user in the tenant, then signs it in with a changed email", async ({ corePaths }) => {
+    need("tenant");
+    const first = await api.manuallyCreateOrUpdateUser(TENANT, PROVIDER, TP_USER_ID, TP_FIRST_EMAIL);
+    assert.equal(first.status, "OK", JSON.stringify(first));
+    const user = api.thirdPartyUser(first.user);
+    journey.tpUserId = user.id;
+    assert.equal(first.createdNew, true);
+    assert.equal(first.recipeUserId, user.id);
+    assert.deepEqual(user, {
+        id: user.id,
+        emails: [TP_FIRST_EMAIL],
+        thirdParty: [{ id: PROVIDER, userId: TP_USER_ID }],
+        tenantIds: [TENANT],
+        recipeIds: ["thirdparty"],
+    });
+    const again = await api.manuallyCreateOrUpdateUser(TENANT, PROVIDER, TP_USER_ID, TENANT_EMAIL);
+    assert.equal(again.status, "OK", JSON.stringify(again));
+    assert.equal(again.createdNew, false);
+    assert.deepEqual(api.thirdPartyUser(again.user), { ...user, emails: [TENANT_EMAIL] });
+    assert.equal(corePaths().filter((p) => p === `POST /${TENANT}/recipe/signinup`).length, 2, corePaths().join(", "));
+});
+
+step("third party: the user is found by id, by provider (in its tenant only) and by email", async ({ corePaths, calls }) => {
+    const tpUserId = need("tpUserId");
+    const tenantUserId = need("tenantUserId");
+    const get = api.getThirdPartyUser;
+    const expected = {
+        id: tpUserId,
+        emails: [TENANT_EMAIL],
+        thirdParty: [{ id: PROVIDER, userId: TP_USER_ID }],
+        tenantIds: [TENANT],
+        recipeIds: ["thirdparty"],
+    };
+    assert.deepEqual(api.thirdPartyUser(await get.byId(tpUserId)), expected);
+    assert.deepEqual((await get.byProvider(TENANT, PROVIDER, TP_USER_ID)).map(api.thirdPartyUser), [expected]);
+    assert.deepEqual(await get.byProvider("public", PROVIDER, TP_USER_ID), [], "the provider account is the tenant's only");
+    // The tenant's email-password user has the same email: the ThirdParty
+    // recipe's by-email lookup (rid thirdparty) finds third-party users only,
+    // the account-info lookup finds both.
+    const byEmail = (await get.byEmail(TENANT, TENANT_EMAIL)).map((u) => u.id).sort();
+    assert.deepEqual(byEmail, get.byEmailFindsOtherRecipes ? [tpUserId, tenantUserId].sort() : [tpUserId]);
+    assert.deepEqual(await get.byEmail(TENANT, TP_FIRST_EMAIL), [], "the old email is gone");
+    for (const path of [get.byIdPath, get.byProviderPath(TENANT), get.byProviderPath("public"), get.byEmailPath(TENANT)]) {
+        assert.ok(corePaths().includes(path), `${path} not in ${corePaths().join(", ")}`);
+    }
+    // The deprecated recipe paths are told apart by rid.
+    for (const e of calls().filter((e) => e.path.includes("/recipe/"))) {
+        assert.equal(e.rid, "thirdparty", describe(e));
+    }
+});
+
+step("multitenancy: a third-party provider config for the tenant, read back with getTenant, then removed", async ({ corePaths }) => {
+    need("tenant");
+    const clients = [{ clientId: `matrix-client-${TAG}`, clientSecret: `matrix-secret-${TAG}` }];
+    assert.deepEqual(await Multitenancy.createOrUpdateThirdPartyConfig(TENANT, { thirdPartyId: PROVIDER, clients }), { status: "OK", createdNew: true });
+    const tenant = await Multitenancy.getTenant(TENANT);
+    assert.ok(tenant, "the tenant must be found");
+    const providers = tenant.thirdParty.providers;
+    assert.deepEqual(
+        providers.map((p) => ({ thirdPartyId: p.thirdPartyId, clients: p.clients.map((c) => ({ clientId: c.clientId, clientSecret: c.clientSecret })) })),
+        [{ thirdPartyId: PROVIDER, clients }],
+    );
+    // Everything else about the tenant is unchanged.
+    assert.deepEqual({ ...tenant, thirdParty: { ...tenant.thirdParty, providers: [] } }, { status: "OK", ...release.tenants.expected(TENANT, []) });
+    assert.deepEqual(await Multitenancy.deleteThirdPartyConfig(TENANT, PROVIDER), { status: "OK", didConfigExist: true });
+    assert.deepEqual((await Multitenancy.getTenant(TENANT)).thirdParty.providers, []);
+    assert.deepEqual(corePaths(), [
+        `PUT /${TENANT}/recipe/multitenancy/config/thirdparty`,
+        tenantPaths.get(TENANT),
+        `POST /${TENANT}/recipe/multitenancy/config/thirdparty/remove`,
+        tenantPaths.get(TENANT),
+    ]);
+});
+
+step("user id mapping on the third-party user: create, get, the user under its external id, delete", async ({ corePaths }) => {
+    const tpUserId = need("tpUserId");
+    const mapping = { status: "OK", superTokensUserId: tpUserId, externalUserId: EXTERNAL_USER_ID, externalUserIdInfo: "matrix" };
+    assert.deepEqual(
+        await SuperTokens.createUserIdMapping({ superTokensUserId: tpUserId, externalUserId: EXTERNAL_USER_ID, externalUserIdInfo: "matrix" }),
+        { status: "OK" },
+    );
+    try {
+        assert.deepEqual(await SuperTokens.getUserIdMapping({ userId: EXTERNAL_USER_ID, userIdType: "EXTERNAL" }), mapping);
+        // The core answers the mapped user under its external id.
+        const get = api.getThirdPartyUser;
+        assert.equal(api.thirdPartyUser(await get.byId(EXTERNAL_USER_ID))?.id, EXTERNAL_USER_ID);
+        assert.deepEqual((await get.byProvider(TENANT, PROVIDER, TP_USER_ID)).map((u) => u.id), [EXTERNAL_USER_ID]);
+    } finally {
+        assert.deepEqual(await SuperTokens.deleteUserIdMapping({ userId: EXTERNAL_USER_ID, userIdType: "EXTERNAL" }), { status: "OK", didMappingExist: true });
+    }
+    assert.deepEqual(await SuperTokens.getUserIdMapping({ userId: EXTERNAL_USER_ID, userIdType: "EXTERNAL" }), { status: "UNKNOWN_MAPPING_ERROR" });
+    for (const path of ["POST /recipe/userid/map", "GET /recipe/userid/map", "POST /recipe/userid/map/remove"]) {
+        assert.ok(corePaths().includes(path), `${path} not in ${corePaths().join(", ")}`);
+    }
+});
+
+step("multitenancy: associate the journey's user with the tenant (it can sign in there), then disassociate it", async ({ corePaths, calls }) => {
+    const userId = need("userId");
+    need("tenant");
+    const id = api.userIdArg(userId);
+    assert.deepEqual(await Multitenancy.associateUserToTenant(TENANT, id), { status: "OK", wasAlreadyAssociated: false });
+    const associate = calls().find((e) => e.path === `/${TENANT}/recipe/multitenancy/tenant/user`);
+    assert.deepEqual(associate && JSON.parse(associate.requestBody), { [api.associateBodyKey]: userId });
+    assert.deepEqual(await Multitenancy.associateUserToTenant(TENANT, id), { status: "OK", wasAlreadyAssociated: true });
+    assert.deepEqual([...(await api.getUser(userId)).tenantIds].sort(), ["public", TENANT].sort());
+    const signIn = await EmailPassword.signIn(TENANT, EMAIL, PASSWORD);
+    assert.equal(signIn.status, "OK", JSON.stringify(signIn));
+    assert.equal(api.authResult(signIn).id, userId);
+    assert.deepEqual(await Multitenancy.disassociateUserFromTenant(TENANT, id), { status: "OK", wasAssociated: true });
+    assert.deepEqual((await api.getUser(userId)).tenantIds, ["public"]);
+    assert.deepEqual(await EmailPassword.signIn(TENANT, EMAIL, PASSWORD), { status: "WRONG_CREDENTIALS_ERROR" });
+    assert.ok(corePaths().includes(`POST /${TENANT}/recipe/multitenancy/tenant/user/remove`), corePaths().join(", "));
+});
+
+step("multitenancy: delete the tenant's users and the tenant; getTenant answers nothing, listAllTenants no longer has it", async ({ corePaths }) => {
+    need("tenant");
+    for (const key of ["tpUserId", "tenantUserId"]) {
+        if (journey[key] !== undefined) {
+            await SuperTokens.deleteUser(journey[key]);
+        }
+    }
+    assert.deepEqual(await Multitenancy.deleteTenant(TENANT), { status: "OK", didExist: true });
+    assert.equal(await Multitenancy.getTenant(TENANT), undefined);
+    const list = await Multitenancy.listAllTenants();
+    assert.deepEqual(list.tenants.filter((t) => t.tenantId === TENANT), []);
+    assert.deepEqual(await Multitenancy.deleteTenant(TENANT), { status: "OK", didExist: false });
+    const tail = corePaths().slice(-4);
+    assert.deepEqual(tail, ["POST /recipe/multitenancy/tenant/remove", tenantPaths.get(TENANT), tenantPaths.list, "POST /recipe/multitenancy/tenant/remove"]);
 });
 
 step("every core call of the journey carried the negotiated cdi-version", async () => {

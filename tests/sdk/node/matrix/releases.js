@@ -9,13 +9,55 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
+// tenantApi: which multitenancy API the release has (TENANT_APIS below).
 const RELEASES = {
-    15: { pkg: "supertokens-node-15", version: "15.2.3", cdi: "3.0", tokenVersion: "4", api: "v15" },
-    16: { pkg: "supertokens-node-16", version: "16.7.6", cdi: "4.0", tokenVersion: "5", api: "v16" },
-    19: { pkg: "supertokens-node-19", version: "19.0.2", cdi: "5.1", tokenVersion: "5", api: "v16" },
-    21: { pkg: "supertokens-node-21", version: "21.1.2", cdi: "5.2", tokenVersion: "5", api: "v16" },
-    23: { pkg: "supertokens-node-23", version: "23.1.0", cdi: "5.3", tokenVersion: "5", api: "v16" },
-    24: { pkg: "supertokens-node-24", version: "24.0.3", cdi: "5.4", tokenVersion: "5", api: "v16" },
+    15: { pkg: "supertokens-node-15", version: "15.2.3", cdi: "3.0", tokenVersion: "4", api: "v15", tenantApi: "v1" },
+    16: { pkg: "supertokens-node-16", version: "16.7.6", cdi: "4.0", tokenVersion: "5", api: "v16", tenantApi: "v1" },
+    19: { pkg: "supertokens-node-19", version: "19.0.2", cdi: "5.1", tokenVersion: "5", api: "v16", tenantApi: "v2" },
+    21: { pkg: "supertokens-node-21", version: "21.1.2", cdi: "5.2", tokenVersion: "5", api: "v16", tenantApi: "v2" },
+    23: { pkg: "supertokens-node-23", version: "23.1.0", cdi: "5.3", tokenVersion: "5", api: "v16", tenantApi: "v2" },
+    24: { pkg: "supertokens-node-24", version: "24.0.3", cdi: "5.4", tokenVersion: "5", api: "v16", tenantApi: "v2" },
+};
+
+// The multitenancy API of a release. v1 (15.x and 16.x, CDI 3.0 and 4.0):
+// createOrUpdateTenant takes one boolean per login method and goes to the
+// deprecated PUT /recipe/multitenancy/tenant; getTenant / listAllTenants
+// read GET /<tenant>/recipe/multitenancy/tenant and
+// GET /recipe/multitenancy/tenant/list, which answer {enabled} per login
+// method. v2 (19.x and later, CDI 5.1+): firstFactors, and the /v2 paths,
+// which answer firstFactors and thirdParty {providers} only. Both SDKs hand
+// back the core's JSON as it is, so `expected` is the core's tenant JSON
+// (getTenant adds status "OK").
+const TENANT_APIS = {
+    v1: {
+        createConfig: { emailPasswordEnabled: true, thirdPartyEnabled: true, passwordlessEnabled: false },
+        expected: (tenantId, providers) => ({
+            tenantId,
+            emailPassword: { enabled: true },
+            thirdParty: { enabled: true, providers },
+            passwordless: { enabled: false },
+            coreConfig: {},
+        }),
+        paths: {
+            create: "PUT /recipe/multitenancy/tenant",
+            get: (tenantId) => `GET /${tenantId}/recipe/multitenancy/tenant`,
+            list: "GET /recipe/multitenancy/tenant/list",
+        },
+    },
+    v2: {
+        createConfig: { firstFactors: ["emailpassword", "thirdparty"] },
+        expected: (tenantId, providers) => ({
+            tenantId,
+            thirdParty: { providers },
+            firstFactors: ["emailpassword", "thirdparty"],
+            coreConfig: {},
+        }),
+        paths: {
+            create: "PUT /recipe/multitenancy/tenant/v2",
+            get: (tenantId) => `GET /${tenantId}/recipe/multitenancy/tenant/v2`,
+            list: "GET /recipe/multitenancy/tenant/list/v2",
+        },
+    },
 };
 
 // 15.x (CDI 3.0, before account linking): users are recipe users
@@ -38,6 +80,31 @@ function v15(sdk) {
         theftPayload: (p) => ({ userId: p.userId, sessionHandle: p.sessionHandle }),
         expectedTheftPayload: (userId, handle) => ({ userId, sessionHandle: handle }),
         dashboardUser: (entry) => ({ id: entry.user.id, emails: [entry.user.email], firstName: entry.user.firstName, recipeId: entry.recipeId }),
+        // Third-party users are recipe users {id, email, thirdParty, tenantIds};
+        // manuallyCreateOrUpdateUser(tenant, provider, providerUserId, email)
+        // answers {status, createdNewUser, user}. They are read through the
+        // ThirdParty recipe (rid thirdparty), with the deprecated
+        // GET /recipe/user?userId, GET /<tenant>/recipe/user?thirdPartyId&thirdPartyUserId
+        // and GET /<tenant>/recipe/users/by-email (third-party users only).
+        thirdPartyUser: (u) => u && { id: u.id, emails: [u.email], thirdParty: [u.thirdParty], tenantIds: u.tenantIds, recipeIds: ["thirdparty"] },
+        manuallyCreateOrUpdateUser: async (tenantId, thirdPartyId, thirdPartyUserId, email) => {
+            const res = await sdk.ThirdParty.manuallyCreateOrUpdateUser(tenantId, thirdPartyId, thirdPartyUserId, email);
+            return { status: res.status, createdNew: res.createdNewUser, recipeUserId: res.user.id, user: res.user };
+        },
+        getThirdPartyUser: {
+            byId: (id) => sdk.ThirdParty.getUserById(id),
+            byIdPath: "GET /recipe/user",
+            byProvider: async (tenantId, thirdPartyId, thirdPartyUserId) => {
+                const u = await sdk.ThirdParty.getUserByThirdPartyInfo(tenantId, thirdPartyId, thirdPartyUserId);
+                return u === undefined ? [] : [u];
+            },
+            byProviderPath: (tenantId) => `GET /${tenantId}/recipe/user`,
+            byEmail: (tenantId, email) => sdk.ThirdParty.getUsersByEmail(tenantId, email),
+            byEmailPath: (tenantId) => `GET /${tenantId}/recipe/users/by-email`,
+            byEmailFindsOtherRecipes: false,
+        },
+        // associateUserToTenant(tenant, userId) sends {userId}.
+        associateBodyKey: "userId",
     };
 }
 
@@ -60,6 +127,30 @@ function v16(sdk) {
         theftPayload: (p) => ({ userId: p.userId, recipeUserId: p.recipeUserId && p.recipeUserId.getAsString(), sessionHandle: p.sessionHandle }),
         expectedTheftPayload: (userId, handle) => ({ userId, recipeUserId: userId, sessionHandle: handle }),
         dashboardUser: (entry) => ({ id: entry.id, emails: entry.emails, firstName: entry.firstName, recipeId: entry.loginMethods?.[0]?.recipeId }),
+        // Third-party users are users with loginMethods;
+        // manuallyCreateOrUpdateUser(tenant, provider, providerUserId, email,
+        // isVerified) answers {status, createdNewRecipeUser, user,
+        // recipeUserId}. They are read with SuperTokens.getUser
+        // (GET /user/id) and SuperTokens.listUsersByAccountInfo
+        // (GET /<tenant>/users/by-accountinfo, every recipe's users).
+        thirdPartyUser: (u) =>
+            u && { id: u.id, emails: u.emails, thirdParty: u.thirdParty, tenantIds: u.tenantIds, recipeIds: u.loginMethods.map((lm) => lm.recipeId) },
+        manuallyCreateOrUpdateUser: async (tenantId, thirdPartyId, thirdPartyUserId, email) => {
+            const res = await sdk.ThirdParty.manuallyCreateOrUpdateUser(tenantId, thirdPartyId, thirdPartyUserId, email, false);
+            return { status: res.status, createdNew: res.createdNewRecipeUser, recipeUserId: res.recipeUserId?.getAsString(), user: res.user };
+        },
+        getThirdPartyUser: {
+            byId: (id) => sdk.SuperTokens.getUser(id),
+            byIdPath: "GET /user/id",
+            byProvider: (tenantId, thirdPartyId, thirdPartyUserId) =>
+                sdk.SuperTokens.listUsersByAccountInfo(tenantId, { thirdParty: { id: thirdPartyId, userId: thirdPartyUserId } }),
+            byProviderPath: (tenantId) => `GET /${tenantId}/users/by-accountinfo`,
+            byEmail: (tenantId, email) => sdk.SuperTokens.listUsersByAccountInfo(tenantId, { email }),
+            byEmailPath: (tenantId) => `GET /${tenantId}/users/by-accountinfo`,
+            byEmailFindsOtherRecipes: true,
+        },
+        // associateUserToTenant(tenant, RecipeUserId) sends {recipeUserId}.
+        associateBodyKey: "recipeUserId",
     };
 }
 
@@ -79,6 +170,8 @@ function loadRelease(name) {
         EmailVerification: require(`${p}/recipe/emailverification`),
         UserMetadata: require(`${p}/recipe/usermetadata`),
         UserRoles: require(`${p}/recipe/userroles`),
+        ThirdParty: require(`${p}/recipe/thirdparty`),
+        Multitenancy: require(`${p}/recipe/multitenancy`),
         Dashboard: require(`${p}/recipe/dashboard`),
         framework: require(`${p}/framework/express`),
         Querier: require(`${p}/lib/build/querier`).Querier,
@@ -86,7 +179,7 @@ function loadRelease(name) {
         installedVersion: JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve(p)), "package.json"), "utf8")).version,
         cdiSupported: require(`${p}/lib/build/version`).cdiSupported,
     };
-    return { ...release, name, sdk, api: ADAPTERS[release.api](sdk) };
+    return { ...release, name, sdk, api: ADAPTERS[release.api](sdk), tenants: TENANT_APIS[release.tenantApi] };
 }
 
 module.exports = { RELEASES, loadRelease };

@@ -11,9 +11,14 @@ RELEASES = {
     "0.24": {"version": "0.24.4", "cdi": "3.0", "token_version": "4", "api": "v024"},
     "0.26": {"version": "0.26.1", "cdi": "5.1", "token_version": "5", "api": "v026"},
     "0.29": {"version": "0.29.3", "cdi": "5.2", "token_version": "5", "api": "v026"},
-    "0.30": {"version": "0.30.4", "cdi": "5.3", "token_version": "5", "api": "v026"},
-    "0.31": {"version": "0.31.4", "cdi": "5.4", "token_version": "5", "api": "v026"},
+    "0.30": {"version": "0.30.4", "cdi": "5.3", "token_version": "5", "api": "v030"},
+    "0.31": {"version": "0.31.4", "cdi": "5.4", "token_version": "5", "api": "v030"},
 }
+
+
+def _providers_view(providers):
+    """A tenant's third-party providers as (thirdPartyId, [(clientId, clientSecret)])."""
+    return [(p.third_party_id, [(c.client_id, c.client_secret) for c in p.clients]) for p in providers]
 
 
 class V024:
@@ -79,6 +84,120 @@ class V024:
     def dashboard_user(entry):
         u = entry["user"]
         return {"id": u["id"], "emails": [u.get("email")], "first_name": u.get("firstName"), "recipe_id": entry["recipeId"]}
+
+    # --- multitenancy (the v1 API: one boolean per login method; the
+    # deprecated PUT /recipe/multitenancy/tenant, GET
+    # /<tenant>/recipe/multitenancy/tenant and GET
+    # /recipe/multitenancy/tenant/list, which answer {enabled} per login method).
+
+    tenant_api = "v1"
+    tenant_paths = {
+        "create": "PUT /recipe/multitenancy/tenant",
+        "get": "GET /{tenant}/recipe/multitenancy/tenant",
+        "list": "GET /recipe/multitenancy/tenant/list",
+    }
+
+    @staticmethod
+    def tenant_create_config():
+        from supertokens_python.recipe.multitenancy.interfaces import TenantConfig
+
+        return TenantConfig(email_password_enabled=True, third_party_enabled=True, passwordless_enabled=False)
+
+    @staticmethod
+    def tenant_create_body(tenant_id):
+        return {"tenantId": tenant_id, "emailPasswordEnabled": True, "thirdPartyEnabled": True, "passwordlessEnabled": False}
+
+    @staticmethod
+    def tenant_view(t):
+        """get_tenant's GetTenantOkResult / list_all_tenants' items."""
+        return {
+            "email_password_enabled": t.emailpassword.enabled,
+            "third_party_enabled": t.third_party.enabled,
+            "passwordless_enabled": t.passwordless.enabled,
+            "providers": _providers_view(t.third_party.providers),
+            "core_config": t.core_config,
+        }
+
+    @staticmethod
+    def expected_tenant(providers):
+        return {
+            "email_password_enabled": True,
+            "third_party_enabled": True,
+            "passwordless_enabled": False,
+            "providers": providers,
+            "core_config": {},
+        }
+
+    @staticmethod
+    async def associate_user_to_tenant(tenant_id, user_id):
+        from supertokens_python.recipe.multitenancy.asyncio import associate_user_to_tenant
+
+        return await associate_user_to_tenant(tenant_id, user_id)
+
+    @staticmethod
+    async def disassociate_user_from_tenant(tenant_id, user_id):
+        from supertokens_python.recipe.multitenancy.asyncio import dissociate_user_from_tenant
+
+        return await dissociate_user_from_tenant(tenant_id, user_id)
+
+    associate_body_key = "userId"
+
+    # --- third party: recipe users User(user_id, email, tenant_ids,
+    # third_party_info); manually_create_or_update_user answers
+    # (user, created_new_user); users are read through the thirdparty recipe
+    # (rid thirdparty) with the deprecated GET /recipe/user?userId,
+    # GET /<tenant>/recipe/user?thirdPartyId&thirdPartyUserId and
+    # GET /<tenant>/recipe/users/by-email (third-party users only).
+
+    @staticmethod
+    def third_party_user(u):
+        if u is None:
+            return None
+        return {
+            "id": u.user_id,
+            "emails": [u.email],
+            "third_party": [(u.third_party_info.id, u.third_party_info.user_id)],
+            "tenant_ids": u.tenant_ids,
+            "recipe_ids": ["thirdparty"],
+        }
+
+    @staticmethod
+    async def manually_create_or_update_user(tenant_id, third_party_id, third_party_user_id, email):
+        from supertokens_python.recipe.thirdparty.asyncio import manually_create_or_update_user
+
+        res = await manually_create_or_update_user(tenant_id, third_party_id, third_party_user_id, email)
+        return {
+            "result": type(res).__name__,
+            "created_new": res.created_new_user,
+            "recipe_user_id": res.user.user_id,
+            "user": res.user,
+        }
+
+    @staticmethod
+    async def tp_user_by_id(user_id):
+        from supertokens_python.recipe.thirdparty.asyncio import get_user_by_id
+
+        return await get_user_by_id(user_id)
+
+    @staticmethod
+    async def tp_users_by_provider(tenant_id, third_party_id, third_party_user_id):
+        from supertokens_python.recipe.thirdparty.asyncio import get_user_by_third_party_info
+
+        u = await get_user_by_third_party_info(tenant_id, third_party_id, third_party_user_id)
+        return [] if u is None else [u]
+
+    @staticmethod
+    async def users_by_email(tenant_id, email):
+        from supertokens_python.recipe.thirdparty.asyncio import get_users_by_email
+
+        return await get_users_by_email(tenant_id, email)
+
+    tp_paths = {
+        "by_id": "GET /recipe/user",
+        "by_provider": "GET /{tenant}/recipe/user",
+        "by_email": "GET /{tenant}/recipe/users/by-email",
+    }
+    by_email_finds_other_recipes = False
 
 
 class V026:
@@ -158,8 +277,126 @@ class V026:
             "recipe_id": methods[0].get("recipeId"),
         }
 
+    # --- multitenancy (the v2 API: first_factors; the /v2 paths, which
+    # answer firstFactors and thirdParty {providers} only).
 
-ADAPTERS = {"v024": V024, "v026": V026}
+    tenant_api = "v2"
+    tenant_paths = {
+        "create": "PUT /recipe/multitenancy/tenant/v2",
+        "get": "GET /{tenant}/recipe/multitenancy/tenant/v2",
+        "list": "GET /recipe/multitenancy/tenant/list/v2",
+    }
+
+    @staticmethod
+    def tenant_create_config():
+        from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
+
+        return TenantConfigCreateOrUpdate(first_factors=["emailpassword", "thirdparty"])
+
+    @staticmethod
+    def tenant_create_body(tenant_id):
+        return {"tenantId": tenant_id, "firstFactors": ["emailpassword", "thirdparty"], "coreConfig": {}}
+
+    @staticmethod
+    def tenant_view(t):
+        """get_tenant's and list_all_tenants' TenantConfig."""
+        return {
+            "first_factors": t.first_factors,
+            "required_secondary_factors": t.required_secondary_factors,
+            "providers": _providers_view(t.third_party_providers),
+            "core_config": t.core_config,
+        }
+
+    @staticmethod
+    def expected_tenant(providers):
+        return {
+            "first_factors": ["emailpassword", "thirdparty"],
+            "required_secondary_factors": None,
+            "providers": providers,
+            "core_config": {},
+        }
+
+    async def associate_user_to_tenant(self, tenant_id, user_id):
+        from supertokens_python.recipe.multitenancy.asyncio import associate_user_to_tenant
+
+        return await associate_user_to_tenant(tenant_id, self._recipe_user_id(user_id))
+
+    async def disassociate_user_from_tenant(self, tenant_id, user_id):
+        from supertokens_python.recipe.multitenancy.asyncio import disassociate_user_from_tenant
+
+        return await disassociate_user_from_tenant(tenant_id, self._recipe_user_id(user_id))
+
+    associate_body_key = "recipeUserId"
+
+    # --- third party: users with login_methods; manually_create_or_update_user
+    # also takes is_verified and answers (user, recipe_user_id,
+    # created_new_recipe_user); users are read with get_user (GET /user/id)
+    # and list_users_by_account_info (GET /<tenant>/users/by-accountinfo,
+    # every recipe's users).
+
+    @staticmethod
+    def third_party_user(u):
+        if u is None:
+            return None
+        return {
+            "id": u.id,
+            "emails": u.emails,
+            "third_party": [(t.id, t.user_id) for t in u.third_party],
+            "tenant_ids": u.tenant_ids,
+            "recipe_ids": [lm.recipe_id for lm in u.login_methods],
+        }
+
+    @staticmethod
+    async def manually_create_or_update_user(tenant_id, third_party_id, third_party_user_id, email):
+        from supertokens_python.recipe.thirdparty.asyncio import manually_create_or_update_user
+
+        res = await manually_create_or_update_user(tenant_id, third_party_id, third_party_user_id, email, False)
+        return {
+            "result": type(res).__name__,
+            "created_new": getattr(res, "created_new_recipe_user", None),
+            "recipe_user_id": res.recipe_user_id.get_as_string() if hasattr(res, "recipe_user_id") else None,
+            "user": getattr(res, "user", None),
+        }
+
+    async def tp_user_by_id(self, user_id):
+        return await self._get_user(user_id)
+
+    def _account_info(self, **kwargs):
+        from supertokens_python.types import AccountInfo
+
+        return AccountInfo(**kwargs)
+
+    async def tp_users_by_provider(self, tenant_id, third_party_id, third_party_user_id):
+        from supertokens_python.asyncio import list_users_by_account_info
+        from supertokens_python.recipe.thirdparty.types import ThirdPartyInfo
+
+        info = self._account_info(third_party=ThirdPartyInfo(third_party_user_id, third_party_id))
+        return await list_users_by_account_info(tenant_id, info)
+
+    async def users_by_email(self, tenant_id, email):
+        from supertokens_python.asyncio import list_users_by_account_info
+
+        return await list_users_by_account_info(tenant_id, self._account_info(email=email))
+
+    tp_paths = {
+        "by_id": "GET /user/id",
+        "by_provider": "GET /{tenant}/users/by-accountinfo",
+        "by_email": "GET /{tenant}/users/by-accountinfo",
+    }
+    by_email_finds_other_recipes = True
+
+
+class V030(V026):
+    """0.30.x and later: as V026, but list_users_by_account_info takes an
+    AccountInfoInput (supertokens_python.types.base)."""
+
+    def _account_info(self, **kwargs):
+        from supertokens_python.types.base import AccountInfoInput
+
+        return AccountInfoInput(**kwargs)
+
+
+ADAPTERS = {"v024": V024, "v026": V026, "v030": V030}
 
 
 def load_release(name):

@@ -43,6 +43,17 @@ PASSWORD = "Journey-Passw0rd"
 # the Node dashboard scenario's, so either one removes what the other left.
 DASHBOARD_EMAIL = f"sdk-dash-matrix-py{RELEASE['name'].replace('.', '')}-{TAG}@example.com"
 DASHBOARD_PASSWORD = "Dashboard-Passw0rd1"
+# The multitenancy / third-party / user id mapping leg: a tenant of the
+# journey's app (the default one), an email-password user in it, and a
+# third-party user in it that first signs in with TP_FIRST_EMAIL and then with
+# TENANT_EMAIL (the email-password user's email).
+_SHORT = RELEASE["name"].replace(".", "")
+TENANT = f"matrix-py{_SHORT}-{TAG}"
+TENANT_EMAIL = f"matrix-py{_SHORT}-mt-{TAG}@example.com"
+TP_FIRST_EMAIL = f"matrix-py{_SHORT}-tp-{TAG}@example.com"
+PROVIDER = "google"
+TP_USER_ID = f"matrix-google-{TAG}"
+EXTERNAL_USER_ID = f"matrix-ext-py{_SHORT}-{TAG}"
 
 
 class Journey:
@@ -67,6 +78,7 @@ def _init_sdk(journey):
         emailpassword,
         emailverification,
         session,
+        thirdparty,
         usermetadata,
         userroles,
     )
@@ -84,6 +96,7 @@ def _init_sdk(journey):
         supertokens_config=SupertokensConfig(connection_uri=journey.proxy.url, api_key=GATEHOUSE_API_KEY),
         recipe_list=[
             emailpassword.init(),
+            thirdparty.init(),
             emailverification.init(mode="OPTIONAL"),
             usermetadata.init(),
             userroles.init(),
@@ -467,6 +480,222 @@ def test_dashboard_sign_in_and_users_list(journey, calls):
         assert "POST /recipe/dashboard/session/verify" in calls.core_paths()
     finally:
         _remove_dashboard_users(DASHBOARD_EMAIL)
+
+
+# --- multitenancy + third party + user id mapping, through the release's own
+# functions, so the (often deprecated) endpoints the release calls are the ones
+# exercised. The exact paths are asserted (the adapter's tenant_paths and
+# tp_paths in releases.py).
+
+
+def _tenant_path(name, tenant=TENANT):
+    return API.tenant_paths[name].format(tenant=tenant)
+
+
+@step
+async def test_multitenancy_create_tenant_and_read_it_back(journey, calls):
+    from supertokens_python.recipe.multitenancy.asyncio import (
+        create_or_update_tenant,
+        get_tenant,
+        list_all_tenants,
+    )
+
+    created = await create_or_update_tenant(TENANT, API.tenant_create_config())
+    assert (created.status, created.created_new) == ("OK", True)
+    journey.values["tenant"] = TENANT
+    assert json.loads(calls.all()[0].request_body) == API.tenant_create_body(TENANT)
+    again = await create_or_update_tenant(TENANT, API.tenant_create_config())
+    assert (again.status, again.created_new) == ("OK", False)
+    tenant = await get_tenant(TENANT)
+    assert tenant is not None
+    assert API.tenant_view(tenant) == API.expected_tenant([])
+    listed = await list_all_tenants()
+    assert listed.status == "OK"
+    mine = [t for t in listed.tenants if t.tenant_id == TENANT]
+    assert [API.tenant_view(t) for t in mine] == [API.expected_tenant([])]
+    assert any(t.tenant_id == "public" for t in listed.tenants)
+    assert calls.core_paths() == [
+        _tenant_path("create"),
+        _tenant_path("create"),
+        _tenant_path("get"),
+        _tenant_path("list"),
+    ], f"the {API.tenant_api} multitenancy API"
+
+
+@step
+async def test_email_password_user_in_the_tenant(journey, calls):
+    from supertokens_python.recipe.emailpassword.asyncio import sign_in, sign_up
+
+    journey.need("tenant")
+    res = await sign_up(TENANT, TENANT_EMAIL, PASSWORD)
+    assert type(res).__name__ == "SignUpOkResult", f"sign_up answered {vars(res)}"
+    u = API.auth_result(res)
+    journey.values["tenant_user_id"] = u["id"]
+    assert u["email"] == TENANT_EMAIL and u["recipe_user_id"] == u["id"]
+    read = await API.get_user(u["id"])
+    assert read is not None
+    assert (read["emails"], read["tenant_ids"], read["recipe_ids"]) == ([TENANT_EMAIL], [TENANT], ["emailpassword"])
+    assert isinstance(await sign_in("public", TENANT_EMAIL, PASSWORD), API.wrong_credentials_error)
+    for path in (f"POST /{TENANT}/recipe/signup", "POST /public/recipe/signin"):
+        assert path in calls.core_paths(), calls.core_paths()
+
+
+@step
+async def test_third_party_user_created_then_signed_in_with_a_changed_email(journey, calls):
+    journey.need("tenant")
+    first = await API.manually_create_or_update_user(TENANT, PROVIDER, TP_USER_ID, TP_FIRST_EMAIL)
+    assert first["result"] == "ManuallyCreateOrUpdateUserOkResult", first
+    user = API.third_party_user(first["user"])
+    journey.values["tp_user_id"] = user["id"]
+    assert first["created_new"] is True
+    assert first["recipe_user_id"] == user["id"]
+    assert user == {
+        "id": user["id"],
+        "emails": [TP_FIRST_EMAIL],
+        "third_party": [(PROVIDER, TP_USER_ID)],
+        "tenant_ids": [TENANT],
+        "recipe_ids": ["thirdparty"],
+    }
+    again = await API.manually_create_or_update_user(TENANT, PROVIDER, TP_USER_ID, TENANT_EMAIL)
+    assert again["result"] == "ManuallyCreateOrUpdateUserOkResult", again
+    assert again["created_new"] is False
+    assert API.third_party_user(again["user"]) == dict(user, emails=[TENANT_EMAIL])
+    assert calls.core_paths().count(f"POST /{TENANT}/recipe/signinup") == 2, calls.core_paths()
+
+
+@step
+async def test_third_party_user_found_by_id_provider_and_email(journey, calls):
+    tp_user_id = journey.need("tp_user_id")
+    tenant_user_id = journey.need("tenant_user_id")
+    expected = {
+        "id": tp_user_id,
+        "emails": [TENANT_EMAIL],
+        "third_party": [(PROVIDER, TP_USER_ID)],
+        "tenant_ids": [TENANT],
+        "recipe_ids": ["thirdparty"],
+    }
+    assert API.third_party_user(await API.tp_user_by_id(tp_user_id)) == expected
+    assert [API.third_party_user(u) for u in await API.tp_users_by_provider(TENANT, PROVIDER, TP_USER_ID)] == [expected]
+    assert await API.tp_users_by_provider("public", PROVIDER, TP_USER_ID) == [], "the provider account is the tenant's only"
+    # The tenant's email-password user has the same email: the thirdparty
+    # recipe's by-email lookup (rid thirdparty) finds third-party users only,
+    # the account-info lookup finds both.
+    by_email = sorted(API.third_party_user(u)["id"] for u in await API.users_by_email(TENANT, TENANT_EMAIL))
+    assert by_email == (sorted([tp_user_id, tenant_user_id]) if API.by_email_finds_other_recipes else [tp_user_id])
+    assert await API.users_by_email(TENANT, TP_FIRST_EMAIL) == [], "the old email is gone"
+    for name, tenant in (("by_id", TENANT), ("by_provider", TENANT), ("by_provider", "public"), ("by_email", TENANT)):
+        path = API.tp_paths[name].format(tenant=tenant)
+        assert path in calls.core_paths(), f"{path} not in {calls.core_paths()}"
+    # The deprecated recipe paths are told apart by rid.
+    for e in calls.all():
+        if "/recipe/" in e.path:
+            assert e.rid == "thirdparty", e.describe()
+
+
+@step
+async def test_multitenancy_third_party_provider_config(journey, calls):
+    from supertokens_python.recipe.multitenancy.asyncio import (
+        create_or_update_third_party_config,
+        delete_third_party_config,
+        get_tenant,
+    )
+    from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig
+
+    journey.need("tenant")
+    client = (f"matrix-client-{TAG}", f"matrix-secret-{TAG}")
+    config = ProviderConfig(third_party_id=PROVIDER, clients=[ProviderClientConfig(client_id=client[0], client_secret=client[1])])
+    created = await create_or_update_third_party_config(TENANT, config)
+    assert (created.status, created.created_new) == ("OK", True)
+    tenant = await get_tenant(TENANT)
+    assert tenant is not None
+    # The provider is there, and everything else about the tenant is unchanged.
+    assert API.tenant_view(tenant) == API.expected_tenant([(PROVIDER, [client])])
+    removed = await delete_third_party_config(TENANT, PROVIDER)
+    assert (removed.status, removed.did_config_exist) == ("OK", True)
+    assert API.tenant_view(await get_tenant(TENANT)) == API.expected_tenant([])
+    assert calls.core_paths() == [
+        f"PUT /{TENANT}/recipe/multitenancy/config/thirdparty",
+        _tenant_path("get"),
+        f"POST /{TENANT}/recipe/multitenancy/config/thirdparty/remove",
+        _tenant_path("get"),
+    ]
+
+
+@step
+async def test_user_id_mapping_on_the_third_party_user(journey, calls):
+    from supertokens_python.asyncio import (
+        create_user_id_mapping,
+        delete_user_id_mapping,
+        get_user_id_mapping,
+    )
+    from supertokens_python.interfaces import (
+        CreateUserIdMappingOkResult,
+        GetUserIdMappingOkResult,
+        UnknownMappingError,
+    )
+
+    tp_user_id = journey.need("tp_user_id")
+    created = await create_user_id_mapping(tp_user_id, EXTERNAL_USER_ID, "matrix")
+    assert isinstance(created, CreateUserIdMappingOkResult), vars(created)
+    try:
+        got = await get_user_id_mapping(EXTERNAL_USER_ID, "EXTERNAL")
+        assert isinstance(got, GetUserIdMappingOkResult), vars(got)
+        assert (got.supertokens_user_id, got.external_user_id, got.external_user_info) == (tp_user_id, EXTERNAL_USER_ID, "matrix")
+        # The core answers the mapped user under its external id.
+        by_id = API.third_party_user(await API.tp_user_by_id(EXTERNAL_USER_ID))
+        assert by_id is not None and by_id["id"] == EXTERNAL_USER_ID, by_id
+        by_provider = await API.tp_users_by_provider(TENANT, PROVIDER, TP_USER_ID)
+        assert [API.third_party_user(u)["id"] for u in by_provider] == [EXTERNAL_USER_ID]
+    finally:
+        deleted = await delete_user_id_mapping(EXTERNAL_USER_ID, "EXTERNAL")
+        assert deleted.did_mapping_exist is True
+    assert isinstance(await get_user_id_mapping(EXTERNAL_USER_ID, "EXTERNAL"), UnknownMappingError)
+    for path in ("POST /recipe/userid/map", "GET /recipe/userid/map", "POST /recipe/userid/map/remove"):
+        assert path in calls.core_paths(), calls.core_paths()
+
+
+@step
+async def test_multitenancy_associate_and_disassociate_the_journey_user(journey, calls):
+    from supertokens_python.recipe.emailpassword.asyncio import sign_in
+
+    user_id = journey.need("user_id")
+    journey.need("tenant")
+    first = await API.associate_user_to_tenant(TENANT, user_id)
+    assert (type(first).__name__, first.was_already_associated) == ("AssociateUserToTenantOkResult", False)
+    sent = [e for e in calls.all() if e.path == f"/{TENANT}/recipe/multitenancy/tenant/user"]
+    assert sent and json.loads(sent[0].request_body) == {API.associate_body_key: user_id}
+    again = await API.associate_user_to_tenant(TENANT, user_id)
+    assert (type(again).__name__, again.was_already_associated) == ("AssociateUserToTenantOkResult", True)
+    assert sorted((await API.get_user(user_id))["tenant_ids"]) == sorted(["public", TENANT])
+    signed_in = await sign_in(TENANT, EMAIL, PASSWORD)
+    assert type(signed_in).__name__ == "SignInOkResult", vars(signed_in)
+    assert API.auth_result(signed_in)["id"] == user_id
+    assert (await API.disassociate_user_from_tenant(TENANT, user_id)).was_associated is True
+    assert (await API.get_user(user_id))["tenant_ids"] == ["public"]
+    assert isinstance(await sign_in(TENANT, EMAIL, PASSWORD), API.wrong_credentials_error)
+    assert f"POST /{TENANT}/recipe/multitenancy/tenant/user/remove" in calls.core_paths()
+
+
+@step
+async def test_multitenancy_delete_the_tenant_and_its_users(journey, calls):
+    from supertokens_python.asyncio import delete_user
+    from supertokens_python.recipe.multitenancy.asyncio import delete_tenant, get_tenant, list_all_tenants
+
+    journey.need("tenant")
+    for key in ("tp_user_id", "tenant_user_id"):
+        if key in journey.values:
+            await delete_user(journey.values[key])
+    deleted = await delete_tenant(TENANT)
+    assert (deleted.status, deleted.did_exist) == ("OK", True)
+    assert await get_tenant(TENANT) is None
+    assert [t for t in (await list_all_tenants()).tenants if t.tenant_id == TENANT] == []
+    assert (await delete_tenant(TENANT)).did_exist is False
+    assert calls.core_paths()[-4:] == [
+        "POST /recipe/multitenancy/tenant/remove",
+        _tenant_path("get"),
+        _tenant_path("list"),
+        "POST /recipe/multitenancy/tenant/remove",
+    ]
 
 
 @step
