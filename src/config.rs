@@ -71,6 +71,10 @@ pub struct Settings {
     pub password_reset_token_lifetime: u64,
     /// Milliseconds.
     pub email_verification_token_lifetime: u64,
+    /// Failed TOTP codes in a row after which a user must wait out the cool-down.
+    pub totp_max_attempts: u32,
+    /// Seconds.
+    pub totp_rate_limit_cooldown_sec: u64,
 
     pub password_hashing_alg: String,
     pub argon2_iterations: u32,
@@ -120,6 +124,8 @@ impl Default for Settings {
             access_token_dynamic_signing_key_update_interval: 168.0,
             password_reset_token_lifetime: 3_600_000,
             email_verification_token_lifetime: 24 * 3_600_000,
+            totp_max_attempts: 5,
+            totp_rate_limit_cooldown_sec: 900,
             password_hashing_alg: "BCRYPT".into(),
             argon2_iterations: 1,
             argon2_memory_kb: 87795,

@@ -23,6 +23,9 @@ pub struct TenantSettings {
     pub password_reset_token_lifetime: i64,
     /// Milliseconds.
     pub email_verification_token_lifetime: i64,
+    pub totp_max_attempts: i64,
+    /// Seconds.
+    pub totp_rate_limit_cooldown_sec: i64,
     /// Empty when the app's API is open.
     pub api_keys: Vec<String>,
     pub disable_telemetry: bool,
@@ -61,6 +64,9 @@ impl TenantSettings {
                 settings.email_verification_token_lifetime,
             )
             .unwrap_or(i64::MAX),
+            totp_max_attempts: i64::from(settings.totp_max_attempts),
+            totp_rate_limit_cooldown_sec: i64::try_from(settings.totp_rate_limit_cooldown_sec)
+                .unwrap_or(i64::MAX),
             api_keys: settings.api_key_list(),
             disable_telemetry: settings.disable_telemetry,
             password_hashing_alg: settings.password_hashing_alg.clone(),
@@ -108,6 +114,10 @@ impl TenantSettings {
                 self.email_verification_token_lifetime =
                     long("email_verification_token_lifetime", value)?
             }
+            "totp_max_attempts" => self.totp_max_attempts = long("totp_max_attempts", value)?,
+            "totp_rate_limit_cooldown_sec" => {
+                self.totp_rate_limit_cooldown_sec = long("totp_rate_limit_cooldown_sec", value)?
+            }
             "api_keys" => self.api_keys = split_api_keys(&string("api_keys", value)?),
             "disable_telemetry" => self.disable_telemetry = boolean("disable_telemetry", value)?,
             "password_hashing_alg" => {
@@ -150,6 +160,18 @@ impl TenantSettings {
                 "'email_verification_token_lifetime' must be >= 0",
             ));
         }
+        if self.totp_max_attempts <= 0 {
+            return Err(Invalid::new(
+                "totp_max_attempts",
+                "'totp_max_attempts' must be > 0",
+            ));
+        }
+        if self.totp_rate_limit_cooldown_sec <= 0 {
+            return Err(Invalid::new(
+                "totp_rate_limit_cooldown_sec",
+                "'totp_rate_limit_cooldown_sec' must be > 0",
+            ));
+        }
         for key in &self.api_keys {
             if key.len() < 20 {
                 return Err(Invalid::new(
@@ -187,6 +209,8 @@ impl TenantSettings {
             REFRESH: self.refresh_token_validity,
             "password_reset_token_lifetime": self.password_reset_token_lifetime,
             "email_verification_token_lifetime": self.email_verification_token_lifetime,
+            "totp_max_attempts": self.totp_max_attempts,
+            "totp_rate_limit_cooldown_sec": self.totp_rate_limit_cooldown_sec,
             "disable_telemetry": self.disable_telemetry,
             "password_hashing_alg": self.password_hashing_alg,
         });
@@ -200,7 +224,10 @@ impl TenantSettings {
     pub fn differs_across_tenants(key: &str) -> bool {
         matches!(
             key,
-            "password_reset_token_lifetime" | "email_verification_token_lifetime"
+            "password_reset_token_lifetime"
+                | "email_verification_token_lifetime"
+                | "totp_max_attempts"
+                | "totp_rate_limit_cooldown_sec"
         )
     }
 
@@ -244,12 +271,14 @@ const ACCESS: &str = "access_token_validity";
 const REFRESH: &str = "refresh_token_validity";
 
 /// The keys of [`TenantSettings`], as `coreConfig` names them.
-const TENANT_KEYS: [&str; 9] = [
+const TENANT_KEYS: [&str; 11] = [
     ACCESS,
     "access_token_blacklisting",
     REFRESH,
     "password_reset_token_lifetime",
     "email_verification_token_lifetime",
+    "totp_max_attempts",
+    "totp_rate_limit_cooldown_sec",
     "api_keys",
     "disable_telemetry",
     "password_hashing_alg",

@@ -18,6 +18,8 @@ pub const MAX_THIRD_PARTY_ID_CHARS: usize = 28;
 pub const MAX_THIRD_PARTY_USER_ID_CHARS: usize = 256;
 /// Factor ids (login methods and second factors), as upstream's columns.
 pub const MAX_FACTOR_ID_CHARS: usize = 128;
+/// TOTP device names, as upstream's column.
+pub const MAX_DEVICE_NAME_CHARS: usize = 256;
 
 /// Request fields whose values are stored, with the size of the column each lands in.
 const STORED_FIELDS: &[(&str, usize)] = &[
@@ -37,6 +39,9 @@ const STORED_FIELDS: &[(&str, usize)] = &[
     ("thirdPartyUserId", MAX_THIRD_PARTY_USER_ID_CHARS),
     ("firstFactors", MAX_FACTOR_ID_CHARS),
     ("requiredSecondaryFactors", MAX_FACTOR_ID_CHARS),
+    ("deviceName", MAX_DEVICE_NAME_CHARS),
+    ("existingDeviceName", MAX_DEVICE_NAME_CHARS),
+    ("newDeviceName", MAX_DEVICE_NAME_CHARS),
 ];
 
 /// Why a request value cannot be stored.
@@ -86,8 +91,14 @@ mod tests {
         ("external_user_id", &["externalUserId"]),
         ("third_party_id", &["thirdPartyId"]),
         ("third_party_user_id", &["thirdPartyUserId"]),
+        (
+            "device_name",
+            &["deviceName", "existingDeviceName", "newDeviceName"],
+        ),
         // Derived from a checked email.
         ("email_domain", &[]),
+        // TOTP codes: longer ones are refused before anything is stored (upstream's rule).
+        ("code", &[]),
         // Gatehouse's own values: recipe names, key ids, session handles, secret names.
         ("recipe_id", &[]),
         ("key_id", &[]),

@@ -80,6 +80,11 @@ impl CdiVersion {
         self >= Self::MULTI_FACTOR
     }
 
+    /// From 5.0 refused TOTP codes come with the failed-attempt count and its limit.
+    pub fn totp_shows_attempt_counts(self) -> bool {
+        self >= Self::MULTI_FACTOR
+    }
+
     /// From 5.1 the SDKs decide from a tenant's first factors which login methods it allows,
     /// and the core answers every login recipe's APIs; before, the core refuses a recipe the
     /// tenant's factors leave out.

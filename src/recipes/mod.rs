@@ -8,6 +8,7 @@ mod jwt;
 pub mod multitenancy;
 pub mod session;
 mod thirdparty;
+pub mod totp;
 mod useridmapping;
 mod usermetadata;
 mod userroles;
@@ -24,6 +25,7 @@ pub fn register(routes: &mut Routes) {
     multitenancy::register(routes);
     session::register(routes);
     thirdparty::register(routes);
+    totp::register(routes);
     useridmapping::register(routes);
     usermetadata::register(routes);
     userroles::register(routes);

@@ -139,6 +139,7 @@ async fn recipe_using(
             "SELECT 1 FROM emailverification_verified_emails WHERE app_id = $1 AND user_id = $2 \
              UNION ALL SELECT 1 FROM emailverification_tokens WHERE app_id = $1 AND user_id = $2 LIMIT 1",
         ),
+        ("TOTP", "SELECT 1 FROM totp_devices WHERE app_id = $1 AND user_id = $2 LIMIT 1"),
     ] {
         let used: Option<i32> = with_pool!(db, pool => {
             sqlx::query_scalar(sql).bind(app_id).bind(user_id).fetch_optional(pool).await?

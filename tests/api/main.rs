@@ -24,6 +24,7 @@ mod sessions;
 mod shutdown;
 mod slow_clients;
 mod thirdparty;
+mod totp;
 mod useridmapping;
 mod usermetadata;
 mod userroles;

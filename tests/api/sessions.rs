@@ -764,3 +764,34 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    a_jwt_made_from_a_sessions_payload_verifies_as_that_session,
+    |backend| {
+        let app = TestApp::spawn(backend).await;
+        let session = create(&app, "u1", json!({})).await;
+        let mut payload = jwt_part(session["accessToken"]["token"].as_str().unwrap(), 1);
+        let claims = payload.as_object_mut().unwrap();
+        claims.remove("exp");
+        claims.remove("iat");
+        // `/recipe/jwt` makes JWTs without the session recipe's `version` header: they are read
+        // as the latest version, as upstream does.
+        let jwt = app
+        .post(
+            "/recipe/jwt",
+            &json!({ "payload": payload, "validity": 1234, "algorithm": "RS256", "jwksDomain": "http://api.example.com", "useStaticSigningKey": false }),
+        )
+        .await
+        .json();
+        let token = jwt["jwt"].as_str().unwrap();
+        assert_eq!(jwt_part(token, 0).get("version"), None);
+        let verified = verify(&app, &json!(token), true).await;
+        assert_eq!(verified["status"], "OK", "{verified}");
+        assert_eq!(verified["session"]["handle"], session["session"]["handle"]);
+        let claims = jwt_part(token, 1);
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            1234
+        );
+    }
+);
