@@ -181,6 +181,26 @@ async fn remove_device(request: Request) -> HandlerResult {
     http::json(&json!({ "status": "OK", "didDeviceExist": existed }))
 }
 
+/// Checks `totp` against `devices` in the request's tenant (see `store::check_code`).
+async fn check(
+    request: &Request,
+    user_id: &str,
+    devices: Vec<store::Device>,
+    totp: &str,
+) -> Result<Option<Check>, ApiError> {
+    let candidates = candidates(request, devices).await?;
+    let db = &request.state.db;
+    store::check_code(
+        db,
+        &request.tenant,
+        user_id,
+        &candidates,
+        totp,
+        &request.settings,
+    )
+    .await
+}
+
 /// The devices' secrets, for checking a code against them.
 async fn candidates(
     request: &Request,
@@ -251,17 +271,7 @@ async fn verify_device(request: Request) -> HandlerResult {
     if device.verified {
         return http::json(&json!({ "status": "OK", "wasAlreadyVerified": true }));
     }
-    let candidates = candidates(&request, vec![device]).await?;
-    match store::check_code(
-        db,
-        &request.tenant,
-        &user_id,
-        &candidates,
-        &totp,
-        &request.settings,
-    )
-    .await?
-    {
+    match check(&request, &user_id, vec![device], &totp).await? {
         None => unknown(),
         Some(Check::Accepted) => match store::mark_verified(db, app_id, &user_id, &name).await? {
             true => http::json(&json!({ "status": "OK", "wasAlreadyVerified": false })),
@@ -286,17 +296,7 @@ async fn verify_code(request: Request) -> HandlerResult {
         .into_iter()
         .filter(|device| device.verified)
         .collect();
-    let candidates = candidates(&request, verified).await?;
-    match store::check_code(
-        db,
-        &request.tenant,
-        &user_id,
-        &candidates,
-        &totp,
-        &request.settings,
-    )
-    .await?
-    {
+    match check(&request, &user_id, verified, &totp).await? {
         None => unknown(),
         Some(check) => refused(&request, check),
     }
