@@ -7,10 +7,11 @@ EmailPassword and moved between tenants.
 One test, one coroutine: the steps build on each other."""
 
 import asyncio
-import secrets
 
-import httpx
 import pytest
+
+from core_http import Core
+from core_http import tag as _tag
 
 from supertokens_python.asyncio import get_user, list_users_by_account_info
 from supertokens_python.recipe import emailpassword, multitenancy, session, thirdparty
@@ -49,30 +50,6 @@ from supertokens_python.types.base import AccountInfoInput
 PASSWORD = "first-Passw0rd"
 OTHER_PASSWORD = "second-Passw0rd"
 FACTORS = ["emailpassword", "thirdparty"]
-
-
-def _tag(n=6):
-    return secrets.token_hex(n)
-
-
-class Core:
-    """Plain HTTP to gatehouse with the api key (no cdi-version), as the docs'
-    curl commands."""
-
-    def __init__(self, sdk):
-        self.client = httpx.Client(base_url=sdk.url, headers={"api-key": sdk.api_key}, timeout=30)
-
-    def ok(self, method, path, body=None):
-        res = self.client.request(method, path, json=body)
-        assert res.status_code == 200, f"{method} {path} {body} answered {res.status_code}: {res.text}"
-        assert res.json().get("status") == "OK", f"{method} {path} {body} answered {res.text}"
-        return res.json()
-
-    def remove_app(self, app):
-        for t in self.ok("GET", f"/appid-{app}/recipe/multitenancy/tenant/list/v2")["tenants"]:
-            if t["tenantId"] != "public":
-                self.ok("POST", f"/appid-{app}/recipe/multitenancy/tenant/remove", {"tenantId": t["tenantId"]})
-        return self.ok("POST", "/recipe/multitenancy/app/remove", {"appId": app})
 
 
 @pytest.fixture

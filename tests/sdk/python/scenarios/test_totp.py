@@ -23,13 +23,14 @@ handed out as valid.
 One test, one coroutine each: the steps build on each other."""
 
 import asyncio
-import secrets
 import time
 from urllib.parse import quote, urlparse
 
-import httpx
 import pyotp
 import pytest
+
+from core_http import Core
+from core_http import tag as _tag
 
 from supertokens_python.asyncio import delete_user, get_user
 from supertokens_python.normalised_url_path import NormalisedURLPath
@@ -76,30 +77,6 @@ from supertokens_python.types import RecipeUserId
 PASSWORD = "first-Passw0rd"
 ISSUER = "gatehouse-sdk-tests"  # app_info.app_name: the SDK's default issuer
 PERIOD = 30
-
-
-def _tag(n=6):
-    return secrets.token_hex(n)
-
-
-class Core:
-    """Plain HTTP to gatehouse with the api key (no cdi-version), as the docs'
-    curl commands."""
-
-    def __init__(self, sdk):
-        self.client = httpx.Client(base_url=sdk.url, headers={"api-key": sdk.api_key}, timeout=30)
-
-    def ok(self, method, path, body=None):
-        res = self.client.request(method, path, json=body)
-        assert res.status_code == 200, f"{method} {path} {body} answered {res.status_code}: {res.text}"
-        assert res.json().get("status") == "OK", f"{method} {path} {body} answered {res.text}"
-        return res.json()
-
-    def remove_app(self, app):
-        for t in self.ok("GET", f"/appid-{app}/recipe/multitenancy/tenant/list/v2")["tenants"]:
-            if t["tenantId"] != "public":
-                self.ok("POST", f"/appid-{app}/recipe/multitenancy/tenant/remove", {"tenantId": t["tenantId"]})
-        return self.ok("POST", "/recipe/multitenancy/app/remove", {"appId": app})
 
 
 @pytest.fixture
