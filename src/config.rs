@@ -71,6 +71,10 @@ pub struct Settings {
     pub password_reset_token_lifetime: u64,
     /// Milliseconds.
     pub email_verification_token_lifetime: u64,
+    /// Wrong passwordless codes a sign-in may have before it has to start again.
+    pub passwordless_max_code_input_attempts: u32,
+    /// Milliseconds.
+    pub passwordless_code_lifetime: u64,
     /// Failed TOTP codes in a row after which a user must wait out the cool-down.
     pub totp_max_attempts: u32,
     /// Seconds.
@@ -124,6 +128,8 @@ impl Default for Settings {
             access_token_dynamic_signing_key_update_interval: 168.0,
             password_reset_token_lifetime: 3_600_000,
             email_verification_token_lifetime: 24 * 3_600_000,
+            passwordless_max_code_input_attempts: 5,
+            passwordless_code_lifetime: 900_000,
             totp_max_attempts: 5,
             totp_rate_limit_cooldown_sec: 900,
             password_hashing_alg: "BCRYPT".into(),

@@ -23,6 +23,9 @@ pub struct TenantSettings {
     pub password_reset_token_lifetime: i64,
     /// Milliseconds.
     pub email_verification_token_lifetime: i64,
+    pub passwordless_max_code_input_attempts: i64,
+    /// Milliseconds.
+    pub passwordless_code_lifetime: i64,
     pub totp_max_attempts: i64,
     /// Seconds.
     pub totp_rate_limit_cooldown_sec: i64,
@@ -64,6 +67,11 @@ impl TenantSettings {
                 settings.email_verification_token_lifetime,
             )
             .unwrap_or(i64::MAX),
+            passwordless_max_code_input_attempts: i64::from(
+                settings.passwordless_max_code_input_attempts,
+            ),
+            passwordless_code_lifetime: i64::try_from(settings.passwordless_code_lifetime)
+                .unwrap_or(i64::MAX),
             totp_max_attempts: i64::from(settings.totp_max_attempts),
             totp_rate_limit_cooldown_sec: i64::try_from(settings.totp_rate_limit_cooldown_sec)
                 .unwrap_or(i64::MAX),
@@ -114,6 +122,13 @@ impl TenantSettings {
                 self.email_verification_token_lifetime =
                     long("email_verification_token_lifetime", value)?
             }
+            "passwordless_max_code_input_attempts" => {
+                self.passwordless_max_code_input_attempts =
+                    long("passwordless_max_code_input_attempts", value)?
+            }
+            "passwordless_code_lifetime" => {
+                self.passwordless_code_lifetime = long("passwordless_code_lifetime", value)?
+            }
             "totp_max_attempts" => self.totp_max_attempts = long("totp_max_attempts", value)?,
             "totp_rate_limit_cooldown_sec" => {
                 self.totp_rate_limit_cooldown_sec = long("totp_rate_limit_cooldown_sec", value)?
@@ -158,6 +173,18 @@ impl TenantSettings {
             return Err(Invalid::new(
                 "email_verification_token_lifetime",
                 "'email_verification_token_lifetime' must be >= 0",
+            ));
+        }
+        if self.passwordless_code_lifetime <= 0 {
+            return Err(Invalid::new(
+                "passwordless_code_lifetime",
+                "'passwordless_code_lifetime' must be > 0",
+            ));
+        }
+        if self.passwordless_max_code_input_attempts <= 0 {
+            return Err(Invalid::new(
+                "passwordless_max_code_input_attempts",
+                "'passwordless_max_code_input_attempts' must be > 0",
             ));
         }
         if self.totp_max_attempts <= 0 {
@@ -209,6 +236,8 @@ impl TenantSettings {
             REFRESH: self.refresh_token_validity,
             "password_reset_token_lifetime": self.password_reset_token_lifetime,
             "email_verification_token_lifetime": self.email_verification_token_lifetime,
+            "passwordless_max_code_input_attempts": self.passwordless_max_code_input_attempts,
+            "passwordless_code_lifetime": self.passwordless_code_lifetime,
             "totp_max_attempts": self.totp_max_attempts,
             "totp_rate_limit_cooldown_sec": self.totp_rate_limit_cooldown_sec,
             "disable_telemetry": self.disable_telemetry,
@@ -226,6 +255,8 @@ impl TenantSettings {
             key,
             "password_reset_token_lifetime"
                 | "email_verification_token_lifetime"
+                | "passwordless_max_code_input_attempts"
+                | "passwordless_code_lifetime"
                 | "totp_max_attempts"
                 | "totp_rate_limit_cooldown_sec"
         )
@@ -271,12 +302,14 @@ const ACCESS: &str = "access_token_validity";
 const REFRESH: &str = "refresh_token_validity";
 
 /// The keys of [`TenantSettings`], as `coreConfig` names them.
-const TENANT_KEYS: [&str; 11] = [
+const TENANT_KEYS: [&str; 13] = [
     ACCESS,
     "access_token_blacklisting",
     REFRESH,
     "password_reset_token_lifetime",
     "email_verification_token_lifetime",
+    "passwordless_max_code_input_attempts",
+    "passwordless_code_lifetime",
     "totp_max_attempts",
     "totp_rate_limit_cooldown_sec",
     "api_keys",

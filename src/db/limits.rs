@@ -20,6 +20,8 @@ pub const MAX_THIRD_PARTY_USER_ID_CHARS: usize = 256;
 pub const MAX_FACTOR_ID_CHARS: usize = 128;
 /// TOTP device names, as upstream's column.
 pub const MAX_DEVICE_NAME_CHARS: usize = 256;
+/// Phone numbers, as upstream's columns.
+pub const MAX_PHONE_NUMBER_CHARS: usize = 256;
 
 /// Request fields whose values are stored, with the size of the column each lands in.
 const STORED_FIELDS: &[(&str, usize)] = &[
@@ -42,6 +44,7 @@ const STORED_FIELDS: &[(&str, usize)] = &[
     ("deviceName", MAX_DEVICE_NAME_CHARS),
     ("existingDeviceName", MAX_DEVICE_NAME_CHARS),
     ("newDeviceName", MAX_DEVICE_NAME_CHARS),
+    ("phoneNumber", MAX_PHONE_NUMBER_CHARS),
 ];
 
 /// Why a request value cannot be stored.
@@ -95,6 +98,8 @@ mod tests {
             "device_name",
             &["deviceName", "existingDeviceName", "newDeviceName"],
         ),
+        // Phone numbers are stored normalised, which never lengthens them.
+        ("phone_number", &["phoneNumber"]),
         // Derived from a checked email.
         ("email_domain", &[]),
         // TOTP codes: longer ones are refused before anything is stored (upstream's rule).
@@ -103,6 +108,11 @@ mod tests {
         ("recipe_id", &[]),
         ("key_id", &[]),
         ("session_handle", &[]),
+        // Passwordless devices and codes: hashes, salts and ids gatehouse makes.
+        ("device_id_hash", &[]),
+        ("link_code_salt", &[]),
+        ("link_code_hash", &[]),
+        ("code_id", &[]),
         ("name", &[]),
     ];
 
@@ -114,18 +124,18 @@ mod tests {
                 let path = entry.unwrap().path();
                 let sql = std::fs::read_to_string(&path).unwrap();
                 for line in sql.lines() {
+                    // `name VARCHAR(n)` in a CREATE TABLE or after ALTER TABLE ... ADD COLUMN.
                     let words: Vec<&str> = line.split_whitespace().collect();
-                    let Some(size) = words.get(1).and_then(|kind| {
-                        kind.to_ascii_uppercase()
-                            .strip_prefix("VARCHAR(")?
-                            .split(')')
-                            .next()?
-                            .parse::<usize>()
-                            .ok()
-                    }) else {
-                        continue;
-                    };
-                    found.push((words[0].to_string(), size, path.display().to_string()));
+                    for pair in words.windows(2) {
+                        let Some(size) = pair[1]
+                            .to_ascii_uppercase()
+                            .strip_prefix("VARCHAR(")
+                            .and_then(|rest| rest.split(')').next()?.parse::<usize>().ok())
+                        else {
+                            continue;
+                        };
+                        found.push((pair[0].to_string(), size, path.display().to_string()));
+                    }
                 }
             }
         }

@@ -85,6 +85,18 @@ impl CdiVersion {
         self >= Self::MULTI_FACTOR
     }
 
+    /// From 5.0 a consumed passwordless code's answer describes its device
+    /// (`consumedDevice`).
+    pub fn passwordless_answers_consumed_device(self) -> bool {
+        self >= Self::MULTI_FACTOR
+    }
+
+    /// From 5.0 POST /recipe/signinup/code/remove also removes a whole device, by
+    /// `preAuthSessionId`; before, it takes a `codeId` only.
+    pub fn passwordless_removes_codes_by_device(self) -> bool {
+        self >= Self::MULTI_FACTOR
+    }
+
     /// From 5.1 the SDKs decide from a tenant's first factors which login methods it allows,
     /// and the core answers every login recipe's APIs; before, the core refuses a recipe the
     /// tenant's factors leave out.

@@ -16,6 +16,27 @@ pub enum Update<T> {
     Set(T),
 }
 
+impl<T> Update<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Update<U> {
+        match self {
+            Update::Keep => Update::Keep,
+            Update::Reset => Update::Reset,
+            Update::Set(value) => Update::Set(f(value)),
+        }
+    }
+}
+
+impl<T: Clone> Update<T> {
+    /// The value after this update of `current`.
+    pub fn new_value(&self, current: &Option<T>) -> Option<T> {
+        match self {
+            Update::Keep => current.clone(),
+            Update::Reset => None,
+            Update::Set(value) => Some(value.clone()),
+        }
+    }
+}
+
 /// A request body that parsed as a JSON object.
 #[derive(Debug)]
 pub struct JsonInput(Map<String, Value>);
@@ -64,6 +85,15 @@ impl JsonInput {
     /// Whether the body has `field`, whatever its value (`null` included).
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)
+    }
+
+    /// A string in an update: absent, `null` or a string.
+    pub fn str_update(&self, field: &str) -> Result<Update<String>, ApiError> {
+        match self.0.get(field) {
+            None => Ok(Update::Keep),
+            Some(Value::Null) => Ok(Update::Reset),
+            Some(_) => Ok(Update::Set(self.str(field)?)),
+        }
     }
 
     /// An array of strings in an update: absent, `null` or a list.

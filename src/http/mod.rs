@@ -172,6 +172,20 @@ impl Routes {
         self.add_endpoint(Method::GET, Some(rid), path, scope, handler)
     }
 
+    /// A PUT that recipe `rid` serves on a path another recipe serves too.
+    pub fn put_for_recipe<F, Fut>(
+        &mut self,
+        rid: &'static str,
+        path: &'static str,
+        scope: Scope,
+        handler: F,
+    ) where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add_endpoint(Method::PUT, Some(rid), path, scope, handler)
+    }
+
     fn add<F, Fut>(&mut self, method: Method, path: &'static str, scope: Scope, handler: F)
     where
         F: Fn(Request) -> Fut + Send + Sync + 'static,

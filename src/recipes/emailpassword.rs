@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::core::user::{
-    find_user, normalise_email, touch_last_active, LoginMethod, NewLoginMethod, User, EMAILPASSWORD,
+    find_user, normalise_email, touch_last_active, AccountInfo, LoginMethod, NewLoginMethod, User,
+    EMAILPASSWORD,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
@@ -13,7 +14,7 @@ use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
 use crate::password::StoredHash;
 use crate::token::{random_token, token_hash};
-use crate::{in_write_transaction, insert_login_method, update_login_method_email, with_pool};
+use crate::{in_write_transaction, insert_login_method, update_login_method_account, with_pool};
 
 /// Upstream's answer when a tenant's first factors leave EmailPassword out (before CDI 5.1).
 const NOT_ENABLED: &str = "Email password login not enabled for tenant";
@@ -79,6 +80,7 @@ async fn create_user(
         user_id: &user_id,
         recipe_id: EMAILPASSWORD,
         email: Some(email),
+        phone_number: None,
         third_party: None,
         time_joined,
     };
@@ -102,6 +104,7 @@ async fn create_user(
                 recipe_id: EMAILPASSWORD.into(),
                 time_joined,
                 email: Some(email.into()),
+                phone_number: None,
                 third_party: None,
                 tenant_ids: vec![request.tenant.tenant_id.clone()],
                 verified: false,
@@ -248,7 +251,7 @@ async fn update_user(request: Request) -> HandlerResult {
     };
     let updated: sqlx::Result<()> = in_write_transaction!(&state.db, tx => async {
         if let Some(email) = &email {
-            update_login_method_email!(tx, app_id, &recipe_user_id, email).await?;
+            update_login_method_account!(tx, app_id, &recipe_user_id, &AccountInfo::Email(Some(email))).await?;
         }
         if let Some(hash) = &hash {
             sqlx::query("UPDATE emailpassword_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")

@@ -6,6 +6,7 @@ mod emailpassword;
 mod emailverification;
 mod jwt;
 pub mod multitenancy;
+mod passwordless;
 pub mod session;
 mod thirdparty;
 pub mod totp;
@@ -23,6 +24,7 @@ pub fn register(routes: &mut Routes) {
     emailverification::register(routes);
     jwt::register(routes);
     multitenancy::register(routes);
+    passwordless::register(routes);
     session::register(routes);
     thirdparty::register(routes);
     totp::register(routes);

@@ -4,15 +4,15 @@
 use serde_json::json;
 
 use super::core::user::{
-    find_user, load_users, normalise_email, touch_last_active, NewLoginMethod, ThirdPartyAccount,
-    THIRDPARTY,
+    find_user, load_users, normalise_email, touch_last_active, AccountInfo, NewLoginMethod,
+    ThirdPartyAccount, THIRDPARTY,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
-use crate::{in_write_transaction, insert_login_method, update_login_method_email, with_pool};
+use crate::{in_write_transaction, insert_login_method, update_login_method_account, with_pool};
 
 /// Upstream's answer when a tenant's first factors leave ThirdParty out (before CDI 5.1).
 const NOT_ENABLED: &str = "ThirdParty login not enabled for tenant";
@@ -154,6 +154,7 @@ async fn create(
         user_id: &user_id,
         recipe_id: THIRDPARTY,
         email: Some(email),
+        phone_number: None,
         third_party: Some(account),
         time_joined: now_millis(),
     };
@@ -198,7 +199,7 @@ async fn sign_in(
     };
     if stored_email.as_deref() != Some(email) {
         let updated: sqlx::Result<()> = in_write_transaction!(db, tx => async {
-            update_login_method_email!(tx, &tenant.app_id, &user_id, email).await
+            update_login_method_account!(tx, &tenant.app_id, &user_id, &AccountInfo::Email(Some(email))).await
         });
         updated?;
     }

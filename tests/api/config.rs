@@ -127,11 +127,12 @@ fn the_docker_image_names_for_port_and_host_work() {
 #[test]
 fn unknown_keys_are_warnings() {
     let loaded = load(
-        "port: 3600\npasswordless_code_lifetime: 5\nmade_up: true\n",
+        "port: 3600\noauth_provider_public_service_url: x\nmade_up: true\npasswordless_code_lifetime: 5\n",
         &[],
     )
     .unwrap();
     assert_eq!(loaded.settings.port, 3600);
+    assert_eq!(loaded.settings.passwordless_code_lifetime, 5);
     assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
     assert!(loaded.warnings.iter().any(|w| w.contains("`made_up`")));
 }

@@ -18,6 +18,7 @@ mod instances;
 mod metrics;
 mod multitenancy;
 mod outages;
+mod passwordless;
 mod passwords;
 mod postgres_tls;
 mod sessions;

@@ -12,10 +12,21 @@ use crate::with_pool;
 
 pub const EMAILPASSWORD: &str = "emailpassword";
 pub const THIRDPARTY: &str = "thirdparty";
+pub const PASSWORDLESS: &str = "passwordless";
 
 /// Upstream's email normalisation: surrounding blanks removed, lower case.
 pub fn normalise_email(email: &str) -> String {
     email.trim_matches(|c: char| c <= ' ').to_lowercase()
+}
+
+/// Upstream's phone number normalisation: E.164 when the number parses (it must then start
+/// with `+` and a country code), else the input without surrounding blanks.
+pub fn normalise_phone_number(phone_number: &str) -> String {
+    let trimmed = phone_number.trim_matches(|c: char| c <= ' ');
+    match phonenumber::parse(None, trimmed) {
+        Ok(parsed) => parsed.format().mode(phonenumber::Mode::E164).to_string(),
+        Err(_) => trimmed.to_string(),
+    }
 }
 
 /// One way of signing in (a "recipe user").
@@ -27,6 +38,7 @@ pub struct LoginMethod {
     pub recipe_id: String,
     pub time_joined: i64,
     pub email: Option<String>,
+    pub phone_number: Option<String>,
     pub third_party: Option<ThirdPartyAccount>,
     pub tenant_ids: Vec<String>,
     pub verified: bool,
@@ -56,11 +68,14 @@ impl LoginMethod {
         self.recipe_user_id == id || self.external_id.as_deref() == Some(id)
     }
 
-    /// Adds what the login method signs in with (its email) to its JSON form; keys that do
-    /// not apply are left out, never sent as null.
+    /// Adds what the login method signs in with (email, phone number, provider account) to
+    /// its JSON form; keys that do not apply are left out, never sent as null.
     fn add_account_info(&self, value: &mut Value) {
         if let Some(email) = &self.email {
             value["email"] = json!(email);
+        }
+        if let Some(phone_number) = &self.phone_number {
+            value["phoneNumber"] = json!(phone_number);
         }
         if let Some(account) = &self.third_party {
             value["thirdParty"] = account.to_json();
@@ -113,6 +128,7 @@ impl User {
     pub fn to_json(&self, cdi: CdiVersion) -> Value {
         let mut tenant_ids: Vec<&str> = Vec::new();
         let mut emails: Vec<&str> = Vec::new();
+        let mut phone_numbers: Vec<&str> = Vec::new();
         let mut third_party: Vec<Value> = Vec::new();
         for method in &self.login_methods {
             if let Some(account) = &method.third_party {
@@ -129,6 +145,13 @@ impl User {
                 .filter(|email| !emails.contains(email))
             {
                 emails.push(email);
+            }
+            if let Some(phone_number) = method
+                .phone_number
+                .as_deref()
+                .filter(|phone_number| !phone_numbers.contains(phone_number))
+            {
+                phone_numbers.push(phone_number);
             }
         }
         let login_methods: Vec<Value> = self
@@ -152,7 +175,7 @@ impl User {
             "tenantIds": tenant_ids,
             "timeJoined": self.time_joined(),
             "emails": emails,
-            "phoneNumbers": [],
+            "phoneNumbers": phone_numbers,
             "thirdParty": third_party,
             "loginMethods": login_methods,
         });
@@ -220,27 +243,66 @@ pub fn email_domain(email: &str) -> Option<&str> {
     email.rsplit_once('@').map(|(_, domain)| domain)
 }
 
-/// Replaces a login method's email in every tenant it belongs to, inside the caller's
-/// transaction `$tx` (either backend); a macro for the same reason as
-/// [`insert_login_method!`].
+/// A change of what a login method signs in with: a new email or phone number, or `None` to
+/// remove it.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountInfo<'a> {
+    Email(Option<&'a str>),
+    PhoneNumber(Option<&'a str>),
+}
+
+impl AccountInfo<'_> {
+    /// The statements that apply it to the login method ($2) of the app ($1), in every
+    /// tenant it belongs to: the value is bound as $3 and, where the flag says so, the
+    /// email's domain as $4.
+    pub fn statements(&self) -> [(&'static str, bool); 2] {
+        match self {
+            AccountInfo::Email(_) => [
+                ("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2", false),
+                (
+                    "UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2",
+                    true,
+                ),
+            ],
+            AccountInfo::PhoneNumber(_) => [
+                ("UPDATE users SET phone_number = $3 WHERE app_id = $1 AND user_id = $2", false),
+                ("UPDATE user_tenants SET phone_number = $3 WHERE app_id = $1 AND user_id = $2", false),
+            ],
+        }
+    }
+
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            AccountInfo::Email(value) | AccountInfo::PhoneNumber(value) => *value,
+        }
+    }
+
+    /// The email's domain, which searches read.
+    pub fn email_domain(&self) -> Option<&str> {
+        self.value().and_then(email_domain)
+    }
+}
+
+/// Applies an [`AccountInfo`] change to a login method in every tenant it belongs to, inside
+/// the caller's transaction `$tx` (either backend); a macro for the same reason as
+/// [`insert_login_method!`]. A value another login method of the recipe has in one of those
+/// tenants fails with a unique violation.
 #[macro_export]
-macro_rules! update_login_method_email {
-    ($tx:expr, $app_id:expr, $user_id:expr, $email:expr) => {
+macro_rules! update_login_method_account {
+    ($tx:expr, $app_id:expr, $user_id:expr, $change:expr) => {
         async {
-            let (app_id, user_id, email): (&str, &str, &str) = ($app_id, $user_id, $email);
-            sqlx::query("UPDATE users SET email = $3 WHERE app_id = $1 AND user_id = $2")
-                .bind(app_id)
-                .bind(user_id)
-                .bind(email)
-                .execute(&mut *$tx)
-                .await?;
-            sqlx::query("UPDATE user_tenants SET email = $3, email_domain = $4 WHERE app_id = $1 AND user_id = $2")
-                .bind(app_id)
-                .bind(user_id)
-                .bind(email)
-                .bind($crate::recipes::core::user::email_domain(email))
-                .execute(&mut *$tx)
-                .await?;
+            let (app_id, user_id): (&str, &str) = ($app_id, $user_id);
+            let change: &$crate::recipes::core::user::AccountInfo<'_> = $change;
+            for (statement, with_domain) in change.statements() {
+                let mut query = sqlx::query(statement)
+                    .bind(app_id)
+                    .bind(user_id)
+                    .bind(change.value());
+                if with_domain {
+                    query = query.bind(change.email_domain());
+                }
+                query.execute(&mut *$tx).await?;
+            }
             Ok::<(), sqlx::Error>(())
         }
     };
@@ -253,6 +315,7 @@ pub struct NewLoginMethod<'a> {
     pub user_id: &'a str,
     pub recipe_id: &'static str,
     pub email: Option<&'a str>,
+    pub phone_number: Option<&'a str>,
     pub third_party: Option<&'a ThirdPartyAccount>,
     pub time_joined: i64,
 }
@@ -271,13 +334,14 @@ macro_rules! insert_login_method {
             let third_party_user_id = method.third_party.map(|account| account.user_id.as_str());
             sqlx::query(
                 "INSERT INTO users (app_id, user_id, recipe_id, primary_user_id, is_primary, time_joined, email, \
-                 third_party_id, third_party_user_id) VALUES ($1, $2, $3, $2, FALSE, $4, $5, $6, $7)",
+                 phone_number, third_party_id, third_party_user_id) VALUES ($1, $2, $3, $2, FALSE, $4, $5, $6, $7, $8)",
             )
             .bind(method.app_id)
             .bind(method.user_id)
             .bind(method.recipe_id)
             .bind(method.time_joined)
             .bind(method.email)
+            .bind(method.phone_number)
             .bind(third_party_id)
             .bind(third_party_user_id)
             .execute(&mut *$tx)
@@ -285,7 +349,7 @@ macro_rules! insert_login_method {
             sqlx::query(
                 "INSERT INTO user_tenants \
                  (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain, \
-                 third_party_id, third_party_user_id) VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9)",
+                 phone_number, third_party_id, third_party_user_id) VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9, $10)",
             )
             .bind(method.app_id)
             .bind(method.tenant_id)
@@ -294,6 +358,7 @@ macro_rules! insert_login_method {
             .bind(method.time_joined)
             .bind(method.email)
             .bind(domain)
+            .bind(method.phone_number)
             .bind(third_party_id)
             .bind(third_party_user_id)
             .execute(&mut *$tx)
@@ -307,9 +372,9 @@ macro_rules! insert_login_method {
 /// and one of its tenants (none when it belongs to no tenant). The tenant join goes through
 /// the primary-user index, which every look-up here already narrows to.
 const LOGIN_METHOD_ROWS: &str =
-    "SELECT u.user_id, u.primary_user_id, u.recipe_id, u.is_primary, u.time_joined, u.email, \
+    "SELECT u.user_id, u.primary_user_id, u.recipe_id, u.is_primary, u.time_joined, u.email, u.phone_number, \
             u.third_party_id, u.third_party_user_id, m.external_user_id, \
-            v.user_id IS NOT NULL AS verified, t.tenant_id \
+            (v.user_id IS NOT NULL OR (u.email IS NULL AND u.phone_number IS NOT NULL)) AS verified, t.tenant_id \
      FROM users u \
      LEFT JOIN userid_mapping m ON m.app_id = u.app_id AND m.supertokens_user_id = u.user_id \
      LEFT JOIN emailverification_verified_emails v \
@@ -328,6 +393,7 @@ type LoginMethodRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
     bool,
     Option<String>,
 );
@@ -342,6 +408,7 @@ fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
         is_primary,
         time_joined,
         email,
+        phone_number,
         third_party_id,
         third_party_user_id,
         external_id,
@@ -368,6 +435,7 @@ fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
                 recipe_id,
                 time_joined,
                 email,
+                phone_number,
                 third_party: third_party_id
                     .zip(third_party_user_id)
                     .map(|(id, user_id)| ThirdPartyAccount { id, user_id }),

@@ -4,7 +4,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde_json::json;
 
-use super::user::{find_user, load_users, normalise_email, User};
+use super::user::{find_user, load_users, normalise_email, normalise_phone_number, User};
 use crate::db::{placeholders, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
@@ -147,12 +147,7 @@ async fn list_users(request: Request) -> HandlerResult {
     let order = if ascending { "ASC" } else { "DESC" };
     let mut body = json!({ "status": "OK" });
     let users = if searching {
-        // Phone numbers belong to a recipe gatehouse does not have yet, so a search that needs
-        // them finds nobody (as upstream's search of an empty table does).
-        let ids = match phones {
-            None => search(db, app_id, tenant_id, &emails, &providers, order).await?,
-            Some(_) => Vec::new(),
-        };
+        let ids = search(db, app_id, tenant_id, [&emails, &phones, &providers], order).await?;
         load_users(db, app_id, &ids).await?
     } else {
         let mut rows = page(
@@ -235,20 +230,20 @@ fn page_sql(recipes: usize, from_start: bool, ascending: bool) -> String {
     sql + &format!(" ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT ${next}")
 }
 
-/// Users of a tenant that match every kind of term given: an email term when their email,
-/// or its domain, starts with it; a provider term when their provider id does. Each prefix
-/// is an index range (both columns are stored byte-ordered).
+/// Users of a tenant that match every kind of term given (emails, phone numbers, providers):
+/// an email term when their email, or its domain, starts with it; a phone term when their
+/// phone number does; a provider term when their provider id does. Each prefix is an index
+/// range (the columns are stored byte-ordered).
 async fn search(
     db: &Db,
     app_id: &str,
     tenant_id: &str,
-    emails: &Option<Vec<String>>,
-    providers: &Option<Vec<String>>,
+    terms: [&Option<Vec<String>>; 3],
     order: &str,
 ) -> Result<Vec<String>, ApiError> {
     let count = |terms: &Option<Vec<String>>| terms.as_ref().map(Vec::len);
-    let sql = search_sql(count(emails), count(providers), order);
-    let prefixes: Vec<&String> = emails.iter().chain(providers).flatten().collect();
+    let sql = search_sql(terms.map(count), order);
+    let prefixes: Vec<&String> = terms.into_iter().flatten().flatten().collect();
     Ok(with_pool!(db, pool => {
         let mut query = sqlx::query_scalar(&sql).bind(app_id).bind(tenant_id);
         for prefix in prefixes {
@@ -259,14 +254,16 @@ async fn search(
 }
 
 /// The search query: `$1` app, `$2` tenant, then a (low, high) range per email term, then per
-/// provider term. A kind of term that is `None` is not searched on.
-fn search_sql(emails: Option<usize>, providers: Option<usize>, order: &str) -> String {
+/// phone term, then per provider term. A kind of term that is `None` is not searched on.
+fn search_sql(terms: [Option<usize>; 3], order: &str) -> String {
     let mut next = 3;
     let mut groups = Vec::new();
-    for (terms, columns) in [
-        (emails, &["email", "email_domain"][..]),
-        (providers, &["third_party_id"][..]),
-    ] {
+    let columns: [&[&str]; 3] = [
+        &["email", "email_domain"],
+        &["phone_number"],
+        &["third_party_id"],
+    ];
+    for (terms, columns) in terms.into_iter().zip(columns) {
         let Some(terms) = terms else { continue };
         let ranges: Vec<String> = (0..terms)
             .map(|_| {
@@ -376,7 +373,9 @@ async fn users_by_account_info(request: Request) -> HandlerResult {
     let email = request
         .query_opt("email")?
         .map(|email| normalise_email(&email));
-    let phone_number = request.query_opt("phoneNumber")?;
+    let phone_number = request
+        .query_opt("phoneNumber")?
+        .map(|phone_number| normalise_phone_number(&phone_number));
     let third_party_id = request.query_opt("thirdPartyId")?;
     let third_party_user_id = request.query_opt("thirdPartyUserId")?;
     let webauthn_credential_id = request.query_opt("webauthnCredentialId")?;
@@ -395,8 +394,8 @@ async fn users_by_account_info(request: Request) -> HandlerResult {
         ));
     }
     // Each piece of account info given finds a set of users; the answer is their union or
-    // their intersection. Phone numbers and passkeys belong to recipes gatehouse does not have
-    // yet: they find nobody.
+    // their intersection. Passkeys belong to a recipe gatehouse does not have yet: they find
+    // nobody.
     let db = &request.state.db;
     let (app_id, tenant_id) = (&request.tenant.app_id, &request.tenant.tenant_id);
     let mut matches: Vec<Vec<String>> = Vec::new();
@@ -426,7 +425,20 @@ async fn users_by_account_info(request: Request) -> HandlerResult {
             .await?
         }));
     }
-    if phone_number.is_some() || webauthn_credential_id.is_some() {
+    if let Some(phone_number) = &phone_number {
+        matches.push(with_pool!(db, pool => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 \
+                 AND phone_number = $3",
+            )
+            .bind(app_id)
+            .bind(tenant_id)
+            .bind(phone_number)
+            .fetch_all(pool)
+            .await?
+        }));
+    }
+    if webauthn_credential_id.is_some() {
         matches.push(Vec::new());
     }
     let mut ids: Vec<String> = Vec::new();
@@ -511,9 +523,10 @@ mod tests {
             page_sql(0, true, true),
             page_sql(0, true, false),
             page_sql(1, true, false),
-            search_sql(Some(2), None, "DESC"),
-            search_sql(None, Some(1), "ASC"),
-            search_sql(Some(1), Some(1), "DESC"),
+            search_sql([Some(2), None, None], "DESC"),
+            search_sql([None, None, Some(1)], "ASC"),
+            search_sql([None, Some(2), None], "ASC"),
+            search_sql([Some(1), None, Some(1)], "DESC"),
         ] {
             let plan = plan(&sql).await;
             assert!(
@@ -521,7 +534,10 @@ mod tests {
                 "a full scan: {plan}\n{sql}"
             );
             // A search sorts only what it matched.
-            if !sql.contains("email") && !sql.contains("third_party_id") {
+            if !["email", "phone_number", "third_party_id"]
+                .iter()
+                .any(|column| sql.contains(column))
+            {
                 assert!(
                     !plan.contains("TEMP B-TREE"),
                     "sorts every row: {plan}\n{sql}"

@@ -330,13 +330,15 @@ async fn user_sessions(request: Request) -> HandlerResult {
 /// The settings the dashboard's tenant page shows, in upstream's shape: those upstream lists
 /// (not file-only, not deprecated) that gatehouse has, without secrets, as the tenant runs
 /// with them.
-const TENANT_PAGE_SETTINGS: [(&str, &str, Option<&[&str]>); 10] = [
+const TENANT_PAGE_SETTINGS: [(&str, &str, Option<&[&str]>); 12] = [
     ("access_token_validity", "Time in seconds for how long an access token is valid for.", None),
     ("access_token_blacklisting", "If true, every access token verification checks the database, so that revoked sessions are refused at once.", None),
     ("refresh_token_validity", "Time in minutes for how long a refresh token is valid for.", None),
     ("access_token_dynamic_signing_key_update_interval", "Time in hours for how frequently the dynamic signing key is changed.", None),
     ("password_reset_token_lifetime", "Time in milliseconds for how long a password reset token is valid for.", None),
     ("email_verification_token_lifetime", "Time in milliseconds for how long an email verification token is valid for.", None),
+    ("passwordless_max_code_input_attempts", "The number of wrong codes a passwordless sign-in may have before it has to start again.", None),
+    ("passwordless_code_lifetime", "Time in milliseconds for how long a passwordless code is valid for.", None),
     ("totp_max_attempts", "The number of failed TOTP codes in a row after which a user has to wait for the cool-down.", None),
     ("totp_rate_limit_cooldown_sec", "Time in seconds a user has to wait after too many failed TOTP codes.", None),
     ("disable_telemetry", "Accepted for compatibility; gatehouse never sends telemetry.", None),

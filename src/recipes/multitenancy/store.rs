@@ -301,12 +301,14 @@ pub async fn delete_app(db: &Db, app_id: &str, with_tenants: bool) -> Result<App
 pub enum Association {
     UnknownUser,
     EmailTaken,
+    PhoneNumberTaken,
     ThirdPartyAccountTaken,
     Added { was_already_associated: bool },
 }
 
-/// Adds a login method to a tenant. An email-password login method needs its email free
-/// in that tenant, a third-party one its provider account.
+/// Adds a login method to a tenant. An email-password or passwordless login method needs its
+/// email free in that tenant (among its recipe's), a passwordless one its phone number, a
+/// third-party one its provider account.
 pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Association, ApiError> {
     type Login = (
         String,
@@ -315,19 +317,27 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
     );
     let login: Option<Login> = with_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT recipe_id, primary_user_id, time_joined, email, third_party_id, third_party_user_id \
-             FROM users WHERE app_id = $1 AND user_id = $2",
+            "SELECT recipe_id, primary_user_id, time_joined, email, phone_number, third_party_id, \
+             third_party_user_id FROM users WHERE app_id = $1 AND user_id = $2",
         )
         .bind(&tenant.app_id)
         .bind(user_id)
         .fetch_optional(pool)
         .await?
     });
-    let Some((recipe_id, primary_user_id, time_joined, email, third_party_id, third_party_user_id)) =
-        login
+    let Some((
+        recipe_id,
+        primary_user_id,
+        time_joined,
+        email,
+        phone_number,
+        third_party_id,
+        third_party_user_id,
+    )) = login
     else {
         return Ok(Association::UnknownUser);
     };
@@ -336,8 +346,8 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         sqlx::query(
             "INSERT INTO user_tenants \
              (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain, \
-             third_party_id, third_party_user_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (app_id, tenant_id, user_id) DO NOTHING",
+             phone_number, third_party_id, third_party_user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (app_id, tenant_id, user_id) DO NOTHING",
         )
         .bind(&tenant.app_id)
         .bind(&tenant.tenant_id)
@@ -347,6 +357,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         .bind(time_joined)
         .bind(&email)
         .bind(domain)
+        .bind(&phone_number)
         .bind(&third_party_id)
         .bind(&third_party_user_id)
         .execute(pool)
@@ -357,10 +368,33 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         Ok(rows) => Ok(Association::Added {
             was_already_associated: rows == 0,
         }),
-        Err(error) if is_unique_violation(&error) => Ok(match third_party_id {
-            Some(_) => Association::ThirdPartyAccountTaken,
-            None => Association::EmailTaken,
-        }),
+        Err(error) if is_unique_violation(&error) => {
+            if third_party_id.is_some() {
+                return Ok(Association::ThirdPartyAccountTaken);
+            }
+            // A passwordless login method may clash by email or by phone number; upstream
+            // names the email first.
+            let email_taken = match &email {
+                Some(email) => with_pool!(db, pool => {
+                    sqlx::query_scalar::<_, i32>(
+                        "SELECT 1 FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND recipe_id = $3 \
+                         AND email = $4",
+                    )
+                    .bind(&tenant.app_id)
+                    .bind(&tenant.tenant_id)
+                    .bind(&recipe_id)
+                    .bind(email)
+                    .fetch_optional(pool)
+                    .await?
+                    .is_some()
+                }),
+                None => false,
+            };
+            Ok(match email_taken || phone_number.is_none() {
+                true => Association::EmailTaken,
+                false => Association::PhoneNumberTaken,
+            })
+        }
         // The user was deleted meanwhile.
         Err(sqlx::Error::Database(error))
             if error.kind() == sqlx::error::ErrorKind::ForeignKeyViolation =>
