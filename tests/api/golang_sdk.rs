@@ -788,3 +788,215 @@ on_both_backends!(user_id_mapping_calls, |backend| {
         .json();
     assert!(boolean(&removed, "didMappingExist"));
 });
+
+/// A request as the Go SDK's passwordless querier sends it: CDI 3.1 and `rid: passwordless`.
+async fn passwordless_call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let request = app
+        .request(method, path)
+        .insert_header(("cdi-version", GO_CDI))
+        .insert_header(("rid", "passwordless"));
+    send(request, body.map(|body| body.to_string()))
+        .await
+        .json()
+}
+
+/// `plessmodels.CreateCodeResponse` (and the resend's): all seven fields, typed.
+#[track_caller]
+fn created_code(reply: &Value) -> (String, String, String) {
+    assert_eq!(string(reply, "status"), "OK");
+    for field in ["codeId", "userInputCode"] {
+        string(reply, field);
+    }
+    number(reply, "codeLifetime");
+    number(reply, "timeCreated");
+    (
+        string(reply, "preAuthSessionId").to_string(),
+        string(reply, "deviceId").to_string(),
+        string(reply, "linkCode").to_string(),
+    )
+}
+
+/// `plessmodels.DeviceType` items: every field Go reads, typed.
+#[track_caller]
+fn go_devices(reply: &Value) -> Vec<Value> {
+    let devices = reply["devices"].as_array().expect("devices").clone();
+    for device in &devices {
+        string(device, "preAuthSessionId");
+        number(device, "failedCodeInputAttemptCount");
+        for code in device["codes"].as_array().expect("codes") {
+            string(code, "codeId");
+            number(code, "timeCreated");
+            number(code, "codeLifetime");
+        }
+    }
+    devices
+}
+
+on_both_backends!(passwordless_calls, |backend| {
+    let app = TestApp::spawn(backend).await;
+    let call = |method, path: &'static str, body| passwordless_call(&app, method, path, body);
+    let code = call(
+        Method::POST,
+        "/public/recipe/signinup/code",
+        Some(json!({ "email": "go-pl@example.com" })),
+    )
+    .await;
+    let (pre_auth, device_id, _) = created_code(&code);
+    let resent = call(
+        Method::POST,
+        "/public/recipe/signinup/code",
+        Some(json!({ "deviceId": device_id, "userInputCode": "424242" })),
+    )
+    .await;
+    created_code(&resent);
+    for query in [
+        "email=go-pl%40example.com".to_string(),
+        format!("preAuthSessionId={pre_auth}"),
+        format!(
+            "deviceId={}",
+            device_id
+                .replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
+        ),
+    ] {
+        let path = format!("/public/recipe/signinup/codes?{query}");
+        let reply = passwordless_call(&app, Method::GET, &path, None).await;
+        let devices = go_devices(&reply);
+        assert_eq!(devices.len(), 1, "{query}");
+        assert_eq!(string(&devices[0], "email"), "go-pl@example.com");
+        assert_eq!(devices[0]["codes"].as_array().unwrap().len(), 2);
+    }
+    // A wrong code: both counts are numbers Go converts.
+    let wrong = call(
+        Method::POST,
+        "/public/recipe/signinup/code/consume",
+        Some(json!({ "preAuthSessionId": pre_auth, "deviceId": device_id, "userInputCode": "000000x" })),
+    )
+    .await;
+    assert_eq!(string(&wrong, "status"), "INCORRECT_USER_INPUT_CODE_ERROR");
+    assert_eq!(number(&wrong, "failedCodeInputAttemptCount"), 1);
+    assert_eq!(number(&wrong, "maximumCodeInputAttempts"), 5);
+    let consumed = call(
+        Method::POST,
+        "/public/recipe/signinup/code/consume",
+        Some(json!({ "preAuthSessionId": pre_auth, "deviceId": device_id, "userInputCode": "424242" })),
+    )
+    .await;
+    assert_eq!(string(&consumed, "status"), "OK");
+    assert!(boolean(&consumed, "createdNewUser"));
+    // `plessmodels.User`: id, timeJoined, the email or phone given, tenantIds.
+    let user = &consumed["user"];
+    let user_id = string(user, "id").to_string();
+    number(user, "timeJoined");
+    assert_eq!(string(user, "email"), "go-pl@example.com");
+    assert_eq!(strings(user, "tenantIds"), ["public"]);
+    assert!(user.get("phoneNumber").is_none());
+
+    let by_email = call(
+        Method::GET,
+        "/public/recipe/user?email=go-pl%40example.com",
+        None,
+    )
+    .await;
+    assert_eq!(by_email["user"], *user);
+    let by_id = passwordless_call(
+        &app,
+        Method::GET,
+        &format!("/recipe/user?userId={user_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(by_id["user"], *user);
+    // Updates: OK, then a phone number, then removing the email; EMAIL_ALREADY_EXISTS_ERROR
+    // and UNKNOWN_USER_ID_ERROR are the statuses Go tells apart.
+    let phone = call(
+        Method::PUT,
+        "/recipe/user",
+        Some(json!({ "userId": user_id, "phoneNumber": "+16505550142" })),
+    )
+    .await;
+    assert_eq!(string(&phone, "status"), "OK");
+    let cleared = call(
+        Method::PUT,
+        "/recipe/user",
+        Some(json!({ "userId": user_id, "email": null })),
+    )
+    .await;
+    assert_eq!(string(&cleared, "status"), "OK");
+    let by_phone = call(
+        Method::GET,
+        "/public/recipe/user?phoneNumber=%2B16505550142",
+        None,
+    )
+    .await;
+    assert_eq!(string(&by_phone["user"], "phoneNumber"), "+16505550142");
+    assert!(by_phone["user"].get("email").is_none());
+    let other = call(
+        Method::POST,
+        "/public/recipe/signinup/code",
+        Some(json!({ "email": "go-pl2@example.com" })),
+    )
+    .await;
+    let (pre_auth, _, link_code) = created_code(&other);
+    let second = call(
+        Method::POST,
+        "/public/recipe/signinup/code/consume",
+        Some(json!({ "preAuthSessionId": pre_auth, "linkCode": link_code })),
+    )
+    .await;
+    let taken = call(
+        Method::PUT,
+        "/recipe/user",
+        Some(json!({ "userId": user_id, "email": second["user"]["email"] })),
+    )
+    .await;
+    assert_eq!(string(&taken, "status"), "EMAIL_ALREADY_EXISTS_ERROR");
+    let unknown = call(
+        Method::PUT,
+        "/recipe/user",
+        Some(json!({ "userId": "nobody", "email": "x@example.com" })),
+    )
+    .await;
+    assert_eq!(string(&unknown, "status"), "UNKNOWN_USER_ID_ERROR");
+
+    // Revoking: one code by id, then every code of a phone number.
+    let code = call(
+        Method::POST,
+        "/public/recipe/signinup/code",
+        Some(json!({ "phoneNumber": "+16505550143" })),
+    )
+    .await;
+    let removed = call(
+        Method::POST,
+        "/public/recipe/signinup/code/remove",
+        Some(json!({ "codeId": code["codeId"] })),
+    )
+    .await;
+    assert_eq!(string(&removed, "status"), "OK");
+    call(
+        Method::POST,
+        "/public/recipe/signinup/code",
+        Some(json!({ "phoneNumber": "+16505550143" })),
+    )
+    .await;
+    let removed = call(
+        Method::POST,
+        "/public/recipe/signinup/codes/remove",
+        Some(json!({ "phoneNumber": "+16505550143" })),
+    )
+    .await;
+    assert_eq!(string(&removed, "status"), "OK");
+    let left = call(
+        Method::GET,
+        "/public/recipe/signinup/codes?phoneNumber=%2B16505550143",
+        None,
+    )
+    .await;
+    assert!(go_devices(&left).is_empty());
+});
