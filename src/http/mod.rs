@@ -158,9 +158,10 @@ impl Routes {
         self.add(Method::DELETE, path, scope, handler)
     }
 
-    /// A GET that recipe `rid` serves on a path another recipe serves too.
-    pub fn get_for_recipe<F, Fut>(
+    /// A method that recipe `rid` serves on a path another recipe serves too.
+    pub fn for_recipe<F, Fut>(
         &mut self,
+        method: Method,
         rid: &'static str,
         path: &'static str,
         scope: Scope,
@@ -169,21 +170,7 @@ impl Routes {
         F: Fn(Request) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HandlerResult> + 'static,
     {
-        self.add_endpoint(Method::GET, Some(rid), path, scope, handler)
-    }
-
-    /// A PUT that recipe `rid` serves on a path another recipe serves too.
-    pub fn put_for_recipe<F, Fut>(
-        &mut self,
-        rid: &'static str,
-        path: &'static str,
-        scope: Scope,
-        handler: F,
-    ) where
-        F: Fn(Request) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + 'static,
-    {
-        self.add_endpoint(Method::PUT, Some(rid), path, scope, handler)
+        self.add_endpoint(method, Some(rid), path, scope, handler)
     }
 
     fn add<F, Fut>(&mut self, method: Method, path: &'static str, scope: Scope, handler: F)

@@ -1,25 +1,32 @@
 //! ThirdParty: signing in with an account of another provider (Google, GitHub, ...). The
 //! SDK talks to the provider; the core keeps one user per provider account and tenant.
 
+use actix_web::http::Method;
 use serde_json::json;
 
 use super::core::user::{
-    find_user, load_users, normalise_email, touch_last_active, AccountInfo, NewLoginMethod,
-    ThirdPartyAccount, THIRDPARTY,
+    create_login_method, find_user, load_users, normalise_email, touch_last_active, AccountInfo,
+    NewLoginMethod, ThirdPartyAccount, THIRDPARTY,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
-use crate::db::{is_unique_violation, now_millis, Db};
+use crate::db::{now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
-use crate::{in_write_transaction, insert_login_method, update_login_method_account, with_pool};
+use crate::{in_write_transaction, update_login_method_account, with_pool};
 
 /// Upstream's answer when a tenant's first factors leave ThirdParty out (before CDI 5.1).
 const NOT_ENABLED: &str = "ThirdParty login not enabled for tenant";
 
 pub fn register(routes: &mut Routes) {
     routes.post("/recipe/signinup", Scope::Tenant, sign_in_up);
-    routes.get_for_recipe(THIRDPARTY, "/recipe/user", Scope::Tenant, get_user);
+    routes.for_recipe(
+        Method::GET,
+        THIRDPARTY,
+        "/recipe/user",
+        Scope::Tenant,
+        get_user,
+    );
     routes.get("/recipe/users/by-email", Scope::Tenant, users_by_email);
 }
 
@@ -158,13 +165,7 @@ async fn create(
         third_party: Some(account),
         time_joined: now_millis(),
     };
-    let inserted: sqlx::Result<()> =
-        in_write_transaction!(db, tx => async { insert_login_method!(tx, &method).await });
-    match inserted {
-        Ok(()) => Ok(Some(user_id)),
-        Err(error) if is_unique_violation(&error) => Ok(None),
-        Err(error) => Err(error.into()),
-    }
+    Ok(create_login_method(db, &method).await?.then_some(user_id))
 }
 
 /// The login method of a provider account in a tenant, and its email.

@@ -368,6 +368,18 @@ macro_rules! insert_login_method {
     };
 }
 
+/// Stores a new (unlinked) user with one login method in one tenant, in its own transaction:
+/// `false` when the recipe's unique account (email, phone number, provider account) is taken
+/// in that tenant.
+pub async fn create_login_method(db: &Db, method: &NewLoginMethod<'_>) -> Result<bool, ApiError> {
+    let inserted: sqlx::Result<()> = crate::in_write_transaction!(db, tx => async { crate::insert_login_method!(tx, method).await });
+    match inserted {
+        Ok(()) => Ok(true),
+        Err(error) if crate::db::is_unique_violation(&error) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// One row per login method and tenant: the login method, whether its email is verified,
 /// and one of its tenants (none when it belongs to no tenant). The tenant join goes through
 /// the primary-user index, which every look-up here already narrows to.

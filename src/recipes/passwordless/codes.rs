@@ -40,6 +40,7 @@ fn random_secret() -> Vec<u8> {
 }
 
 /// A device id as the browser holds it.
+#[derive(Clone)]
 pub struct DeviceId(Vec<u8>);
 
 impl DeviceId {
@@ -72,6 +73,7 @@ impl DeviceId {
 }
 
 /// The per-device salt of its link codes.
+#[derive(Clone)]
 pub struct Salt(Vec<u8>);
 
 impl Salt {

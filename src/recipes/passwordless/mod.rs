@@ -6,20 +6,21 @@
 mod codes;
 mod store;
 
+use actix_web::http::Method;
 use serde_json::{json, Value};
 
 use self::codes::{DeviceId, EncodingError, LinkCode, Salt};
-use self::store::{AcceptedDevice, Attempt, Checked, Contact, DeviceFilter, NewCode, Offered};
+use self::store::{Attempt, Checked, Contact, Device, DeviceFilter, NewCode, Offered};
 use super::core::user::{
-    find_user, normalise_email, normalise_phone_number, touch_last_active, AccountInfo,
-    NewLoginMethod, User, PASSWORDLESS,
+    create_login_method, find_user, normalise_email, normalise_phone_number, touch_last_active,
+    AccountInfo, NewLoginMethod, User, PASSWORDLESS,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, JsonInput, Request, Routes, Scope, TenantId, Update};
-use crate::{in_write_transaction, insert_login_method, update_login_method_account, with_pool};
+use crate::{in_write_transaction, update_login_method_account, with_pool};
 
 /// Upstream's answer when a tenant's first factors leave Passwordless out (before CDI 5.1).
 const NOT_ENABLED: &str = "Passwordless login not enabled for tenant";
@@ -38,8 +39,20 @@ pub fn register(routes: &mut Routes) {
     routes.post("/recipe/signinup/code/remove", Scope::Tenant, remove_code);
     routes.post("/recipe/signinup/codes/remove", Scope::Tenant, remove_codes);
     routes.get("/recipe/signinup/codes", Scope::Tenant, list_codes);
-    routes.get_for_recipe(PASSWORDLESS, "/recipe/user", Scope::Tenant, get_user);
-    routes.put_for_recipe(PASSWORDLESS, "/recipe/user", Scope::App, update_user);
+    routes.for_recipe(
+        Method::GET,
+        PASSWORDLESS,
+        "/recipe/user",
+        Scope::Tenant,
+        get_user,
+    );
+    routes.for_recipe(
+        Method::PUT,
+        PASSWORDLESS,
+        "/recipe/user",
+        Scope::App,
+        update_user,
+    );
     routes.on_cleanup(
         "DELETE FROM passwordless_devices WHERE (app_id, tenant_id, device_id_hash) IN \
          (SELECT app_id, tenant_id, device_id_hash FROM passwordless_codes \
@@ -87,71 +100,61 @@ async fn create_code(request: Request) -> HandlerResult {
     let lifetime = request.settings.passwordless_code_lifetime;
     let db = &request.state.db;
     let tenant = &request.tenant;
+    // A new device for an email or a phone number, or the device of `deviceId`.
+    let existing = match &device_id {
+        Some(device_id) => {
+            let device = DeviceId::decode(device_id).map_err(encoding_error("deviceId"))?;
+            let salt = store::device_salt(db, tenant, &device.hash())
+                .await?
+                .and_then(|salt| Salt::decode(&salt));
+            match salt {
+                Some(salt) => Some((device, salt)),
+                None => return restart_flow(),
+            }
+        }
+        None => None,
+    };
     let mut attempts = 0;
     let (device, user_input_code, link_code, code_id, created_at) = loop {
         attempts += 1;
-        let code_id = uuid::Uuid::new_v4().to_string();
+        let (device, salt) = match &existing {
+            Some((device, salt)) => (device.clone(), salt.clone()),
+            None => (DeviceId::generate(), Salt::generate()),
+        };
         let user_input_code = user_input_code
             .clone()
             .unwrap_or_else(codes::random_user_input_code);
+        let link_code = device.link_code(&salt, &user_input_code);
+        let code_id = uuid::Uuid::new_v4().to_string();
         let created_at = now_millis();
-        let (device, stored) = match (email.clone().or(phone_number.clone()), &device_id) {
-            (Some(contact), _) => {
-                let (device, salt) = (DeviceId::generate(), Salt::generate());
-                let link_code = device.link_code(&salt, &user_input_code);
-                let code = NewCode {
-                    code_id: &code_id,
-                    link_code_hash: &link_code.hash(),
-                    created_at,
-                    expires_at: created_at.saturating_add(lifetime),
-                };
-                let stored = store::create_device(
-                    db,
-                    tenant,
-                    &device.hash(),
-                    &contact,
-                    &salt.encode(),
-                    &code,
-                )
-                .await;
-                (device, stored.map(|()| link_code))
+        let code = NewCode {
+            code_id: &code_id,
+            link_code_hash: &link_code.hash(),
+            created_at,
+            expires_at: created_at.saturating_add(lifetime),
+        };
+        let stored = match email.as_ref().or(phone_number.as_ref()) {
+            Some(contact) => {
+                let salt = salt.encode();
+                store::create_device(db, tenant, &device.hash(), contact, &salt, &code).await
             }
-            (None, Some(device_id)) => {
-                let device = DeviceId::decode(device_id).map_err(encoding_error("deviceId"))?;
-                let salt = store::device_salt(db, tenant, &device.hash())
-                    .await?
-                    .and_then(|salt| Salt::decode(&salt));
-                let Some(salt) = salt else {
-                    return restart_flow();
-                };
-                let link_code = device.link_code(&salt, &user_input_code);
-                let code = NewCode {
-                    code_id: &code_id,
-                    link_code_hash: &link_code.hash(),
-                    created_at,
-                    expires_at: created_at.saturating_add(lifetime),
-                };
-                let stored = store::add_code(db, tenant, &device.hash(), &code).await;
-                match stored {
-                    // The device has a code with the caller's user input code already.
-                    Err(error) if is_unique_violation(&error) && input.has("userInputCode") => {
-                        return http::json(
-                            &json!({ "status": "USER_INPUT_CODE_ALREADY_USED_ERROR" }),
-                        );
-                    }
-                    // The device was consumed or removed meanwhile.
-                    Err(sqlx::Error::Database(error))
-                        if error.kind() == sqlx::error::ErrorKind::ForeignKeyViolation =>
-                    {
-                        return restart_flow();
-                    }
-                    stored => (device, stored.map(|()| link_code)),
+            None => match store::add_code(db, tenant, &device.hash(), &code).await {
+                // The device has a code with the caller's user input code already.
+                Err(error) if is_unique_violation(&error) && input.has("userInputCode") => {
+                    return http::json(&json!({ "status": "USER_INPUT_CODE_ALREADY_USED_ERROR" }));
                 }
-            }
-            (None, None) => unreachable!("exactly one of them is given"),
+                // The device was consumed or removed meanwhile.
+                Err(sqlx::Error::Database(error))
+                    if error.kind() == sqlx::error::ErrorKind::ForeignKeyViolation =>
+                {
+                    return restart_flow();
+                }
+                stored => stored,
+            },
         };
         match stored {
-            Ok(link_code) => break (device, user_input_code, link_code, code_id, created_at),
+            Ok(()) => break (device, user_input_code, link_code, code_id, created_at),
+            // A clash of random values (device id, code): another try.
             Err(error) if is_unique_violation(&error) && attempts < MAX_GENERATION_ATTEMPTS => {}
             Err(error) => return Err(error.into()),
         }
@@ -264,7 +267,7 @@ async fn check_code(request: Request, purpose: Use) -> HandlerResult {
     }
 }
 
-fn consumed_json(device: &AcceptedDevice) -> Value {
+fn consumed_json(device: &Device) -> Value {
     let mut value = json!({
         "preAuthSessionId": device.pre_auth_session_id,
         "failedCodeInputAttemptCount": device.failed_attempts,
@@ -280,7 +283,7 @@ fn consumed_json(device: &AcceptedDevice) -> Value {
 /// Signs in the tenant's passwordless user of the consumed device's email or phone number,
 /// creating it the first time. From CDI 4.0 the email is then verified (the user proved they
 /// receive mail there).
-async fn sign_in_up(request: &Request, device: &AcceptedDevice) -> HandlerResult {
+async fn sign_in_up(request: &Request, device: &Device) -> HandlerResult {
     let Some(contact) = &device.contact else {
         // A damaged device row: it named neither.
         return restart_flow();
@@ -344,13 +347,7 @@ async fn create_user(
         third_party: None,
         time_joined: now_millis(),
     };
-    let inserted: sqlx::Result<()> =
-        in_write_transaction!(db, tx => async { insert_login_method!(tx, &method).await });
-    match inserted {
-        Ok(()) => Ok(Some(user_id)),
-        Err(error) if is_unique_violation(&error) => Ok(None),
-        Err(error) => Err(error.into()),
-    }
+    Ok(create_login_method(db, &method).await?.then_some(user_id))
 }
 
 /// A user with both an email and a phone number who signed in with one of them has no more
@@ -472,19 +469,15 @@ async fn list_codes(request: Request) -> HandlerResult {
     let devices: Vec<Value> = store::devices(&request.state.db, &request.tenant, &filter)
         .await?
         .into_iter()
-        .map(|device| {
-            let codes: Vec<Value> = device
+        .map(|listed| {
+            let codes: Vec<Value> = listed
                 .codes
                 .iter()
                 .map(|(code_id, created_at, expires_at)| {
                     json!({ "codeId": code_id, "timeCreated": created_at, "codeLifetime": expires_at - created_at })
                 })
                 .collect();
-            let mut value = consumed_json(&AcceptedDevice {
-                pre_auth_session_id: device.pre_auth_session_id,
-                failed_attempts: device.failed_attempts,
-                contact: device.contact,
-            });
+            let mut value = consumed_json(&listed.device);
             value["codes"] = json!(codes);
             value
         })

@@ -42,20 +42,18 @@ pub struct NewCode<'a> {
     pub expires_at: i64,
 }
 
-/// A device with its codes, as GET /recipe/signinup/codes lists it.
-pub struct ListedDevice {
+/// A device as answers describe it.
+pub struct Device {
     pub pre_auth_session_id: String,
     pub failed_attempts: i64,
     pub contact: Option<Contact>,
-    /// (code id, created at, expires at), oldest first.
-    pub codes: Vec<(String, i64, i64)>,
 }
 
-/// A device whose code was accepted, as it was before.
-pub struct AcceptedDevice {
-    pub pre_auth_session_id: String,
-    pub failed_attempts: i64,
-    pub contact: Option<Contact>,
+/// A device with its codes, as GET /recipe/signinup/codes lists it.
+pub struct ListedDevice {
+    pub device: Device,
+    /// (code id, created at, expires at), oldest first.
+    pub codes: Vec<(String, i64, i64)>,
 }
 
 /// How a code was offered: a magic link's code or a code the user typed.
@@ -77,7 +75,8 @@ pub struct Attempt<'a> {
 
 /// The outcome of checking a code against its device.
 pub enum Checked {
-    Accepted(AcceptedDevice),
+    /// The device as it was before.
+    Accepted(Device),
     /// The sign-in has to start again (unknown device, too many wrong codes, a link that
     /// does not work any more).
     Restart,
@@ -319,7 +318,7 @@ pub async fn check(
             }
         }
         tx.commit().await?;
-        Checked::Accepted(AcceptedDevice {
+        Checked::Accepted(Device {
             pre_auth_session_id: device_id_hash.to_string(),
             failed_attempts,
             contact,
@@ -467,17 +466,19 @@ pub async fn devices(
     for (hash, failed_attempts, email, phone_number, code_id, created_at, expires_at) in rows {
         if devices
             .last()
-            .is_none_or(|device| device.pre_auth_session_id != hash)
+            .is_none_or(|listed| listed.device.pre_auth_session_id != hash)
         {
             devices.push(ListedDevice {
-                pre_auth_session_id: hash,
-                failed_attempts,
-                contact: Contact::from_columns(email, phone_number),
+                device: Device {
+                    pre_auth_session_id: hash,
+                    failed_attempts,
+                    contact: Contact::from_columns(email, phone_number),
+                },
                 codes: Vec::new(),
             });
         }
-        if let Some(device) = devices.last_mut() {
-            device.codes.push((code_id, created_at, expires_at));
+        if let Some(listed) = devices.last_mut() {
+            listed.codes.push((code_id, created_at, expires_at));
         }
     }
     Ok(devices)
