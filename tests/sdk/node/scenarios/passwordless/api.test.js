@@ -6,7 +6,7 @@
 // are what the SDK hands to its email / SMS delivery, overridden into an
 // outbox (lib/passwordless.js). Public app, random emails and phone numbers;
 // the expiry check runs in a tenant made with coreConfig
-// {passwordless_code_lifetime: 1000}, removed at the end.
+// {passwordless_code_lifetime: 3000}, removed at the end.
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const SuperTokens = require("supertokens-node");
@@ -268,10 +268,10 @@ test("too many wrong codes: the last allowed one is a restart, the right code no
     await SuperTokens.deleteUser(up.json.user.id);
 });
 
-test("expiry in a tenant with passwordless_code_lifetime 1000: an expired code, an expired link, then a resent code", async () => {
+test("expiry in a tenant with passwordless_code_lifetime 3000: an expired code, an expired link, then a resent code", async () => {
     const created = await Multitenancy.createOrUpdateTenant(EXPIRY_TENANT, {
         firstFactors: ["otp-email", "link-email"],
-        coreConfig: { passwordless_code_lifetime: 1000 },
+        coreConfig: { passwordless_code_lifetime: 3000 },
     });
     assert.equal(created.status, "OK", JSON.stringify(created));
     const email = pl.randomEmail("pl-api-exp");
@@ -279,12 +279,12 @@ test("expiry in a tenant with passwordless_code_lifetime 1000: an expired code, 
     assert.ok(paths.includes(`POST /${EXPIRY_TENANT}/recipe/signinup/code`), paths.join(", "));
     assert.equal(code.flowType, "USER_INPUT_CODE_AND_MAGIC_LINK");
     const mail = box.lastEmailTo(email);
-    assert.equal(mail.codeLifetime, 1000);
+    assert.equal(mail.codeLifetime, 3000);
     assert.equal(mail.tenantId, EXPIRY_TENANT);
     const link = pl.parseMagicLink(mail.urlWithLinkCode);
     assert.equal(link.tenantId, EXPIRY_TENANT);
 
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await new Promise((resolve) => setTimeout(resolve, 3300));
     const body = (userInputCode) => ({ preAuthSessionId: code.preAuthSessionId, deviceId: code.deviceId, userInputCode });
     const expired = await consume(body(mail.userInputCode), EXPIRY_TENANT);
     assert.deepEqual(expired.json, { status: "EXPIRED_USER_INPUT_CODE_ERROR", failedCodeInputAttemptCount: 1, maximumCodeInputAttempts: pl.MAX_ATTEMPTS });

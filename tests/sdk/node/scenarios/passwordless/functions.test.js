@@ -6,7 +6,7 @@
 // (getUser, listUsersByAccountInfo, deleteUser), EmailVerification and
 // Session, in the public app. Every email and phone number is random, so
 // reruns on a shared server never meet. Code expiry is checked in a tenant
-// made with coreConfig {passwordless_code_lifetime: 1000}, removed at the end.
+// made with coreConfig {passwordless_code_lifetime: 3000}, removed at the end.
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const SuperTokens = require("supertokens-node");
@@ -517,23 +517,23 @@ test("a code offered with another device's pre-auth session id is a bad request 
     await SuperTokens.deleteUser(up.user.id);
 });
 
-test("code expiry in a tenant with passwordless_code_lifetime 1000: EXPIRED_USER_INPUT_CODE_ERROR, a resend works", async () => {
+test("code expiry in a tenant with passwordless_code_lifetime 3000: EXPIRED_USER_INPUT_CODE_ERROR, a resend works", async () => {
     const created = await Multitenancy.createOrUpdateTenant(EXPIRY_TENANT, {
         firstFactors: ["otp-email", "link-email"],
-        coreConfig: { passwordless_code_lifetime: 1000 },
+        coreConfig: { passwordless_code_lifetime: 3000 },
     });
     assert.deepEqual(created, { status: "OK", createdNew: true });
     const email = pl.randomEmail("pl-expiry");
     const code = await Passwordless.createCode({ tenantId: EXPIRY_TENANT, email });
     assert.equal(code.status, "OK", JSON.stringify(code));
-    assert.equal(code.codeLifetime, 1000);
+    assert.equal(code.codeLifetime, 3000);
     // The device belongs to the tenant only.
     assert.deepEqual(await Passwordless.listCodesByEmail({ tenantId: "public", email }), []);
     assert.deepEqual(await consumeWith(code, code.userInputCode, "public"), { status: "RESTART_FLOW_ERROR" });
     const listed = await Passwordless.listCodesByEmail({ tenantId: EXPIRY_TENANT, email });
-    assert.deepEqual(listed.map((d) => d.codes[0].codeLifetime), [1000]);
+    assert.deepEqual(listed.map((d) => d.codes[0].codeLifetime), [3000]);
 
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await new Promise((resolve) => setTimeout(resolve, 3300));
     const { result: expired, calls } = await rec.during(() => consumeWith(code, code.userInputCode, EXPIRY_TENANT));
     assert.equal(calls[0].path, `/${EXPIRY_TENANT}/recipe/signinup/code/consume`);
     assert.deepEqual(expired, {
@@ -552,7 +552,7 @@ test("code expiry in a tenant with passwordless_code_lifetime 1000: EXPIRED_USER
     // A resend on the same device is a fresh code, good for another second.
     const resent = await Passwordless.createNewCodeForDevice({ tenantId: EXPIRY_TENANT, deviceId: code.deviceId });
     assert.equal(resent.status, "OK", JSON.stringify(resent));
-    assert.equal(resent.codeLifetime, 1000);
+    assert.equal(resent.codeLifetime, 3000);
     const up = await consumeWith(resent, resent.userInputCode, EXPIRY_TENANT);
     assert.equal(up.status, "OK", JSON.stringify(up));
     assert.equal(up.createdNewRecipeUser, true);
