@@ -30,7 +30,7 @@ const GATEHOUSE_URL = requireEnv("GATEHOUSE_URL");
 const GATEHOUSE_API_KEY = requireEnv("GATEHOUSE_API_KEY");
 const release = loadRelease(requireEnv("SDK_RELEASE"));
 const { sdk, api } = release;
-const { SuperTokens, Session, EmailPassword, EmailVerification, UserMetadata, UserRoles, Dashboard, ThirdParty, Multitenancy } = sdk;
+const { SuperTokens, Session, EmailPassword, EmailVerification, UserMetadata, UserRoles, Dashboard, ThirdParty, Multitenancy, Passwordless } = sdk;
 
 const TAG = crypto.randomBytes(6).toString("hex");
 const EMAIL = `matrix-node${release.name}-${TAG}@example.com`;
@@ -49,6 +49,17 @@ const TP_FIRST_EMAIL = `matrix-node${release.name}-tp-${TAG}@example.com`;
 const PROVIDER = "google";
 const TP_USER_ID = `matrix-google-${TAG}`;
 const EXTERNAL_USER_ID = `matrix-ext-node${release.name}-${TAG}`;
+// The passwordless leg: a user signs up with a code sent to PL_EMAIL, another
+// with a link sent to PL_PHONE (given as PL_PHONE_INPUT, which the core
+// normalises to E.164); the first one's email then changes to PL_EMAIL_NEW.
+const PL_EMAIL = `matrix-node${release.name}-pl-${TAG}@example.com`;
+const PL_EMAIL_NEW = `matrix-node${release.name}-pl-new-${TAG}@example.com`;
+const PL_PHONE_DIGITS = String(crypto.randomInt(0, 1e6)).padStart(6, "0");
+const PL_PHONE_INPUT = `+1 650 5${PL_PHONE_DIGITS.slice(0, 2)} ${PL_PHONE_DIGITS.slice(2)}`;
+const PL_PHONE = `+16505${PL_PHONE_DIGITS}`;
+// The core's defaults (gatehouse runs with them in the matrix).
+const PL_MAX_ATTEMPTS = 5;
+const PL_CODE_LIFETIME = 15 * 60 * 1000;
 
 let proxy;
 let app;
@@ -145,6 +156,13 @@ async function rejectsWithSessionError(promise, type) {
     return caught;
 }
 
+// Whether the release's CDI version is `version` or later.
+function cdiAtLeast(version) {
+    const [major, minor] = release.cdi.split(".").map(Number);
+    const [wantMajor, wantMinor] = version.split(".").map(Number);
+    return major > wantMajor || (major === wantMajor && minor >= wantMinor);
+}
+
 function decodeJwt(token) {
     const [h, p] = token.split(".");
     return { header: JSON.parse(Buffer.from(h, "base64url")), payload: JSON.parse(Buffer.from(p, "base64url")) };
@@ -166,6 +184,7 @@ before(async () => {
         recipeList: [
             EmailPassword.init(),
             ThirdParty.init(),
+            Passwordless.init({ contactMethod: "EMAIL_OR_PHONE", flowType: "USER_INPUT_CODE_AND_MAGIC_LINK" }),
             EmailVerification.init({ mode: "OPTIONAL" }),
             UserMetadata.init(),
             UserRoles.init(),
@@ -582,6 +601,270 @@ step("multitenancy: delete the tenant's users and the tenant; getTenant answers 
     assert.deepEqual(await Multitenancy.deleteTenant(TENANT), { status: "OK", didExist: false });
     const tail = corePaths().slice(-4);
     assert.deepEqual(tail, ["POST /recipe/multitenancy/tenant/remove", tenantPaths.get(TENANT), tenantPaths.list, "POST /recipe/multitenancy/tenant/remove"]);
+});
+
+// --- passwordless, through the release's own Passwordless functions. What
+// the core answers depends on the CDI version the release speaks: before 4.0
+// the user is a recipe user {id, email?, phoneNumber?, timeJoined, tenantIds},
+// from 4.0 it is the account-linking user plus recipeUserId (and a consumed
+// email is verified), from 5.0 consume also answers consumedDevice, there is
+// checkCode, and revokeCode may name a whole device (preAuthSessionId).
+
+const pl = api.passwordless;
+
+// A created code as the SDK hands it back, with the fields every release has.
+function assertCreatedCode(code) {
+    assert.equal(code.status, "OK", JSON.stringify(code));
+    for (const key of ["preAuthSessionId", "codeId", "deviceId", "userInputCode", "linkCode"]) {
+        assert.equal(typeof code[key], "string", `${key} in ${JSON.stringify(code)}`);
+    }
+    assert.match(code.userInputCode, /^[0-9A-Za-z]{6}$/, "the core makes six-character codes");
+    assert.equal(code.codeLifetime, PL_CODE_LIFETIME);
+    assert.ok(Math.abs(Date.now() - code.timeCreated) < 5 * 60 * 1000, `timeCreated ${code.timeCreated}`);
+}
+
+// A listed device as the SDK hands it back: {preAuthSessionId,
+// failedCodeInputAttemptCount, email | phoneNumber, codes}, with the code ids.
+function deviceView(d) {
+    return (
+        d && {
+            preAuthSessionId: d.preAuthSessionId,
+            failedCodeInputAttemptCount: d.failedCodeInputAttemptCount,
+            email: d.email,
+            phoneNumber: d.phoneNumber,
+            codeIds: d.codes.map((c) => c.codeId).sort(),
+        }
+    );
+}
+
+// The top-level fields of the core's consume answer at the release's CDI.
+const CONSUME_ANSWER_KEYS = ["createdNewUser", "status", "user", ...(cdiAtLeast("4.0") ? ["recipeUserId"] : []), ...(cdiAtLeast("5.0") ? ["consumedDevice"] : [])].sort();
+
+function coreAnswer(calls, path) {
+    const e = calls().filter((e) => `${e.method} ${e.path}` === path).pop();
+    assert.ok(e, `no ${path} in ${calls().map((e) => `${e.method} ${e.path}`).join(", ")}`);
+    return JSON.parse(e.responseBody);
+}
+
+step("passwordless: a code by email, resent, a wrong code, then consumed with the user input code: a new user", async ({ corePaths, calls }) => {
+    const created = await Passwordless.createCode({ tenantId: "public", email: PL_EMAIL });
+    assertCreatedCode(created);
+    // 24.x also sends shouldTryLinkingWithSessionUser (false), which the core ignores.
+    const sent = JSON.parse(calls()[calls().length - 1].requestBody);
+    assert.deepEqual({ ...sent, shouldTryLinkingWithSessionUser: undefined }, { email: PL_EMAIL, shouldTryLinkingWithSessionUser: undefined });
+    const resent = await Passwordless.createNewCodeForDevice({ tenantId: "public", deviceId: created.deviceId });
+    assertCreatedCode(resent);
+    assert.equal(resent.deviceId, created.deviceId);
+    assert.equal(resent.preAuthSessionId, created.preAuthSessionId);
+    assert.notEqual(resent.codeId, created.codeId);
+    assert.deepEqual(
+        await Passwordless.createNewCodeForDevice({ tenantId: "public", deviceId: created.deviceId, userInputCode: resent.userInputCode }),
+        { status: "USER_INPUT_CODE_ALREADY_USED_ERROR" },
+    );
+
+    const device = {
+        preAuthSessionId: created.preAuthSessionId,
+        failedCodeInputAttemptCount: 0,
+        email: PL_EMAIL,
+        phoneNumber: undefined,
+        codeIds: [created.codeId, resent.codeId].sort(),
+    };
+    assert.deepEqual((await Passwordless.listCodesByEmail({ tenantId: "public", email: PL_EMAIL })).map(deviceView), [device]);
+    assert.deepEqual(deviceView(await Passwordless.listCodesByDeviceId({ tenantId: "public", deviceId: created.deviceId })), device);
+    assert.deepEqual(deviceView(await Passwordless.listCodesByPreAuthSessionId({ tenantId: "public", preAuthSessionId: created.preAuthSessionId })), device);
+    const listed = (await Passwordless.listCodesByEmail({ tenantId: "public", email: PL_EMAIL }))[0];
+    for (const c of listed.codes) {
+        assert.equal(c.codeLifetime, PL_CODE_LIFETIME, JSON.stringify(listed));
+        assert.equal(typeof c.timeCreated, "number", JSON.stringify(listed));
+    }
+
+    // A wrong code counts as a failed attempt; from 5.0 checkCode says so
+    // without consuming, and a right code checks OK and is still there.
+    const typed = { tenantId: "public", preAuthSessionId: created.preAuthSessionId, deviceId: created.deviceId };
+    let failed = 0;
+    if (cdiAtLeast("5.0")) {
+        failed += 1;
+        assert.deepEqual(await Passwordless.checkCode({ ...typed, userInputCode: `wrong-${TAG}` }), {
+            status: "INCORRECT_USER_INPUT_CODE_ERROR",
+            failedCodeInputAttemptCount: failed,
+            maximumCodeInputAttempts: PL_MAX_ATTEMPTS,
+        });
+        assert.deepEqual(await Passwordless.checkCode({ ...typed, userInputCode: created.userInputCode }), {
+            status: "OK",
+            consumedDevice: { preAuthSessionId: created.preAuthSessionId, failedCodeInputAttemptCount: failed, email: PL_EMAIL },
+        });
+    }
+    failed += 1;
+    assert.deepEqual(await Passwordless.consumeCode({ ...typed, userInputCode: `wrong-${TAG}` }), {
+        status: "INCORRECT_USER_INPUT_CODE_ERROR",
+        failedCodeInputAttemptCount: failed,
+        maximumCodeInputAttempts: PL_MAX_ATTEMPTS,
+    });
+    assert.deepEqual(deviceView(await Passwordless.listCodesByDeviceId({ tenantId: "public", deviceId: created.deviceId })), {
+        ...device,
+        failedCodeInputAttemptCount: failed,
+    });
+
+    const consumed = pl.consumed(await Passwordless.consumeCode({ ...typed, userInputCode: created.userInputCode }));
+    assert.equal(consumed.status, "OK", JSON.stringify(consumed));
+    journey.plEmailUserId = consumed.user.id;
+    assert.equal(consumed.createdNew, true);
+    assert.equal(consumed.recipeUserId, consumed.user.id);
+    assert.deepEqual(consumed.user, {
+        id: consumed.user.id,
+        emails: [PL_EMAIL],
+        phoneNumbers: [],
+        tenantIds: ["public"],
+        timeJoined: consumed.user.timeJoined,
+        recipeIds: ["passwordless"],
+    });
+    assert.ok(Math.abs(Date.now() - consumed.user.timeJoined) < 5 * 60 * 1000, `timeJoined ${consumed.user.timeJoined}`);
+    assert.deepEqual(
+        consumed.consumedDevice,
+        cdiAtLeast("5.0") ? { preAuthSessionId: created.preAuthSessionId, failedCodeInputAttemptCount: failed, email: PL_EMAIL } : undefined,
+    );
+    const answer = coreAnswer(calls, "POST /public/recipe/signinup/code/consume");
+    assert.deepEqual(Object.keys(answer).sort(), CONSUME_ANSWER_KEYS, `CDI ${release.cdi} consume answer`);
+    if (!cdiAtLeast("4.0")) {
+        assert.deepEqual(Object.keys(answer.user).sort(), ["email", "id", "tenantIds", "timeJoined"], "a CDI 3.0 recipe user");
+    }
+    // Consuming removed the device; its other code is gone with it.
+    assert.deepEqual(await Passwordless.listCodesByEmail({ tenantId: "public", email: PL_EMAIL }), []);
+    assert.deepEqual(await Passwordless.consumeCode({ ...typed, userInputCode: resent.userInputCode }), { status: "RESTART_FLOW_ERROR" });
+    // From CDI 4.0 the core marks a consumed email as verified.
+    assert.equal(await EmailVerification.isEmailVerified(api.userIdArg(consumed.user.id), PL_EMAIL), cdiAtLeast("4.0"));
+    assert.ok(corePaths().includes("POST /public/recipe/signinup/code"), corePaths().join(", "));
+    assert.ok(corePaths().includes("GET /public/recipe/signinup/codes"), corePaths().join(", "));
+});
+
+step("passwordless: a code by phone number, consumed with the link code: a new user", async ({ calls }) => {
+    const created = await Passwordless.createCode({ tenantId: "public", phoneNumber: PL_PHONE_INPUT });
+    assertCreatedCode(created);
+    const listed = await Passwordless.listCodesByPhoneNumber({ tenantId: "public", phoneNumber: PL_PHONE });
+    assert.deepEqual(listed.map(deviceView), [
+        { preAuthSessionId: created.preAuthSessionId, failedCodeInputAttemptCount: 0, email: undefined, phoneNumber: PL_PHONE, codeIds: [created.codeId] },
+    ]);
+    const consumed = pl.consumed(await Passwordless.consumeCode({ tenantId: "public", preAuthSessionId: created.preAuthSessionId, linkCode: created.linkCode }));
+    assert.equal(consumed.status, "OK", JSON.stringify(consumed));
+    journey.plPhoneUserId = consumed.user.id;
+    assert.equal(consumed.createdNew, true);
+    assert.equal(consumed.recipeUserId, consumed.user.id);
+    assert.deepEqual(consumed.user, {
+        id: consumed.user.id,
+        emails: [],
+        phoneNumbers: [PL_PHONE],
+        tenantIds: ["public"],
+        timeJoined: consumed.user.timeJoined,
+        recipeIds: ["passwordless"],
+    });
+    assert.deepEqual(
+        consumed.consumedDevice,
+        cdiAtLeast("5.0") ? { preAuthSessionId: created.preAuthSessionId, failedCodeInputAttemptCount: 0, phoneNumber: PL_PHONE } : undefined,
+    );
+    const answer = coreAnswer(calls, "POST /public/recipe/signinup/code/consume");
+    assert.deepEqual(Object.keys(answer).sort(), CONSUME_ANSWER_KEYS, `CDI ${release.cdi} consume answer`);
+    if (!cdiAtLeast("4.0")) {
+        assert.deepEqual(Object.keys(answer.user).sort(), ["id", "phoneNumber", "tenantIds", "timeJoined"], "a CDI 3.0 recipe user");
+    }
+    assert.deepEqual(await Passwordless.listCodesByPhoneNumber({ tenantId: "public", phoneNumber: PL_PHONE }), []);
+});
+
+step("passwordless: revoke one code, a whole device (5.0+), every code of an email and of a phone number; the user signs in again", async ({ calls, corePaths }) => {
+    const userId = need("plEmailUserId");
+    need("plPhoneUserId");
+    const first = await Passwordless.createCode({ tenantId: "public", email: PL_EMAIL });
+    assertCreatedCode(first);
+    const second = await Passwordless.createNewCodeForDevice({ tenantId: "public", deviceId: first.deviceId });
+    assertCreatedCode(second);
+    assert.deepEqual(await Passwordless.revokeCode({ tenantId: "public", codeId: first.codeId }), { status: "OK" });
+    const remove = calls().filter((e) => e.path === "/public/recipe/signinup/code/remove").pop();
+    assert.deepEqual(JSON.parse(remove.requestBody), { codeId: first.codeId });
+    assert.deepEqual((await Passwordless.listCodesByEmail({ tenantId: "public", email: PL_EMAIL })).map((d) => deviceView(d).codeIds), [[second.codeId]]);
+    assert.deepEqual(
+        await Passwordless.consumeCode({ tenantId: "public", preAuthSessionId: first.preAuthSessionId, linkCode: first.linkCode }),
+        { status: "RESTART_FLOW_ERROR" },
+        "a revoked link code is unknown",
+    );
+    assert.deepEqual(await Passwordless.revokeAllCodes({ tenantId: "public", email: PL_EMAIL }), { status: "OK" });
+    assert.deepEqual(await Passwordless.listCodesByEmail({ tenantId: "public", email: PL_EMAIL }), []);
+
+    const phone = await Passwordless.createCode({ tenantId: "public", phoneNumber: PL_PHONE });
+    assertCreatedCode(phone);
+    assert.deepEqual(await Passwordless.revokeAllCodes({ tenantId: "public", phoneNumber: PL_PHONE }), { status: "OK" });
+    const removeAll = calls().filter((e) => e.path === "/public/recipe/signinup/codes/remove").pop();
+    assert.deepEqual(JSON.parse(removeAll.requestBody), { phoneNumber: PL_PHONE });
+    assert.deepEqual(await Passwordless.listCodesByPhoneNumber({ tenantId: "public", phoneNumber: PL_PHONE }), []);
+
+    if (cdiAtLeast("5.0")) {
+        const code = await Passwordless.createCode({ tenantId: "public", email: PL_EMAIL });
+        assertCreatedCode(code);
+        assert.deepEqual(await Passwordless.revokeCode({ tenantId: "public", preAuthSessionId: code.preAuthSessionId }), { status: "OK" });
+        const byDevice = calls().filter((e) => e.path === "/public/recipe/signinup/code/remove").pop();
+        assert.deepEqual(JSON.parse(byDevice.requestBody), { preAuthSessionId: code.preAuthSessionId });
+        assert.equal(await Passwordless.listCodesByPreAuthSessionId({ tenantId: "public", preAuthSessionId: code.preAuthSessionId }), undefined);
+    }
+
+    // The existing user signs in again (by link): not a new user.
+    const again = await Passwordless.createCode({ tenantId: "public", email: PL_EMAIL });
+    assertCreatedCode(again);
+    const consumed = pl.consumed(await Passwordless.consumeCode({ tenantId: "public", preAuthSessionId: again.preAuthSessionId, linkCode: again.linkCode }));
+    assert.equal(consumed.status, "OK", JSON.stringify(consumed));
+    assert.equal(consumed.createdNew, false);
+    assert.equal(consumed.user.id, userId);
+    assert.equal(consumed.recipeUserId, userId);
+    assert.ok(corePaths().includes("POST /public/recipe/signinup/codes/remove"), corePaths().join(", "));
+});
+
+step("passwordless: update the users' email and phone number (clashes, an unknown user), read them back, clear a phone number", async ({ calls, corePaths }) => {
+    const emailUserId = need("plEmailUserId");
+    const phoneUserId = need("plPhoneUserId");
+    assert.deepEqual(await pl.updateUser(emailUserId, { phoneNumber: PL_PHONE }), { status: "PHONE_NUMBER_ALREADY_EXISTS_ERROR" });
+    const clash = calls().filter((e) => `${e.method} ${e.path}` === "PUT /recipe/user").pop();
+    assert.deepEqual(JSON.parse(clash.requestBody), { [pl.updateBodyKey]: emailUserId, phoneNumber: PL_PHONE });
+    assert.deepEqual(await pl.updateUser(phoneUserId, { email: PL_EMAIL }), { status: "EMAIL_ALREADY_EXISTS_ERROR" });
+    assert.deepEqual(await pl.updateUser(emailUserId, { email: PL_EMAIL_NEW }), { status: "OK" });
+    // The email is free now: the phone user takes it and has both.
+    assert.deepEqual(await pl.updateUser(phoneUserId, { email: PL_EMAIL }), { status: "OK" });
+    assert.deepEqual(await pl.updateUser(crypto.randomUUID(), { phoneNumber: `+1650${PL_PHONE_DIGITS}9` }), { status: "UNKNOWN_USER_ID_ERROR" });
+
+    const emailUser = await pl.getUserById(emailUserId);
+    assert.deepEqual(emailUser && { id: emailUser.id, emails: emailUser.emails, phoneNumbers: emailUser.phoneNumbers, tenantIds: emailUser.tenantIds, recipeIds: emailUser.recipeIds }, {
+        id: emailUserId,
+        emails: [PL_EMAIL_NEW],
+        phoneNumbers: [],
+        tenantIds: ["public"],
+        recipeIds: ["passwordless"],
+    });
+    const phoneUser = await pl.getUserById(phoneUserId);
+    assert.deepEqual(phoneUser && { emails: phoneUser.emails, phoneNumbers: phoneUser.phoneNumbers }, { emails: [PL_EMAIL], phoneNumbers: [PL_PHONE] });
+    assert.deepEqual((await pl.byEmail("public", PL_EMAIL_NEW)).map((u) => u.id), [emailUserId]);
+    assert.deepEqual((await pl.byEmail("public", PL_EMAIL)).map((u) => u.id), [phoneUserId]);
+    assert.deepEqual((await pl.byPhoneNumber("public", PL_PHONE)).map((u) => u.id), [phoneUserId]);
+    assert.deepEqual(await pl.byEmail("public", `nobody-${TAG}@example.com`), []);
+    if (!cdiAtLeast("4.0")) {
+        const byId = coreAnswer(calls, "GET /recipe/user");
+        assert.deepEqual(Object.keys(byId.user).sort(), ["email", "id", "phoneNumber", "tenantIds", "timeJoined"], "a CDI 3.0 recipe user");
+    }
+
+    assert.deepEqual(await pl.updateUser(phoneUserId, { phoneNumber: null }), { status: "OK" });
+    assert.deepEqual((await pl.getUserById(phoneUserId))?.phoneNumbers, []);
+    assert.deepEqual(await pl.byPhoneNumber("public", PL_PHONE), []);
+    for (const path of ["PUT /recipe/user", pl.paths.byId, pl.paths.byAccountInfo("public")]) {
+        assert.ok(corePaths().includes(path), `${path} not in ${corePaths().join(", ")}`);
+    }
+    // The deprecated recipe paths are told apart by rid.
+    for (const e of calls().filter((e) => e.path.endsWith("/recipe/user") || e.path.includes("/recipe/signinup/"))) {
+        assert.equal(e.rid, "passwordless", describe(e));
+    }
+});
+
+step("passwordless: delete the users; they are gone", async () => {
+    const ids = ["plEmailUserId", "plPhoneUserId"].filter((key) => journey[key] !== undefined).map((key) => journey[key]);
+    assert.ok(ids.length > 0, "this step needs the passwordless users from earlier steps, which failed");
+    for (const id of ids) {
+        await SuperTokens.deleteUser(id);
+        assert.equal(await pl.getUserById(id), undefined);
+    }
 });
 
 step("every core call of the journey carried the negotiated cdi-version", async () => {

@@ -60,6 +60,35 @@ const TENANT_APIS = {
     },
 };
 
+// A passwordless user as the journey compares it, from a 15.x recipe user
+// ({id, email?, phoneNumber?, timeJoined, tenantIds}) or from a 16.x+ user
+// (emails, phoneNumbers, loginMethods).
+function passwordlessRecipeUser(u) {
+    return (
+        u && {
+            id: u.id,
+            emails: u.email === undefined ? [] : [u.email],
+            phoneNumbers: u.phoneNumber === undefined ? [] : [u.phoneNumber],
+            tenantIds: u.tenantIds,
+            timeJoined: u.timeJoined,
+            recipeIds: ["passwordless"],
+        }
+    );
+}
+
+function passwordlessUser(u) {
+    return (
+        u && {
+            id: u.id,
+            emails: u.emails,
+            phoneNumbers: u.phoneNumbers,
+            tenantIds: u.tenantIds,
+            timeJoined: u.timeJoined,
+            recipeIds: u.loginMethods.map((lm) => lm.recipeId),
+        }
+    );
+}
+
 // 15.x (CDI 3.0, before account linking): users are recipe users
 // ({id, email, timeJoined, tenantIds}); signUp/signIn answer {status, user};
 // sessions and email verification take a plain string user id; the user is
@@ -105,6 +134,37 @@ function v15(sdk) {
         },
         // associateUserToTenant(tenant, userId) sends {userId}.
         associateBodyKey: "userId",
+        // Passwordless users are recipe users {id, email?, phoneNumber?,
+        // timeJoined, tenantIds}; consumeCode answers {status, createdNewUser,
+        // user}. They are read and updated through the Passwordless recipe
+        // (rid passwordless): getUserById → GET /recipe/user?userId,
+        // getUserByEmail / getUserByPhoneNumber → GET /<tenant>/recipe/user,
+        // updateUser({userId, ...}) → PUT /recipe/user.
+        passwordless: {
+            user: passwordlessRecipeUser,
+            consumed: (res) => ({
+                status: res.status,
+                createdNew: res.createdNewUser,
+                recipeUserId: res.user.id,
+                user: passwordlessRecipeUser(res.user),
+                consumedDevice: res.consumedDevice,
+            }),
+            getUserById: async (id) => passwordlessRecipeUser(await sdk.Passwordless.getUserById({ userId: id })),
+            byEmail: async (tenantId, email) => {
+                const u = await sdk.Passwordless.getUserByEmail({ tenantId, email });
+                return u === undefined ? [] : [passwordlessRecipeUser(u)];
+            },
+            byPhoneNumber: async (tenantId, phoneNumber) => {
+                const u = await sdk.Passwordless.getUserByPhoneNumber({ tenantId, phoneNumber });
+                return u === undefined ? [] : [passwordlessRecipeUser(u)];
+            },
+            updateUser: (id, update) => sdk.Passwordless.updateUser({ userId: id, ...update }),
+            updateBodyKey: "userId",
+            paths: {
+                byId: "GET /recipe/user",
+                byAccountInfo: (tenantId) => `GET /${tenantId}/recipe/user`,
+            },
+        },
     };
 }
 
@@ -151,6 +211,32 @@ function v16(sdk) {
         },
         // associateUserToTenant(tenant, RecipeUserId) sends {recipeUserId}.
         associateBodyKey: "recipeUserId",
+        // Passwordless users are users with loginMethods; consumeCode answers
+        // {status, createdNewRecipeUser, user, recipeUserId} (19.x and later
+        // also consumedDevice). The Passwordless recipe has no getters: users
+        // are read with SuperTokens.getUser (GET /user/id) and
+        // listUsersByAccountInfo (GET /<tenant>/users/by-accountinfo);
+        // updateUser({recipeUserId, ...}) → PUT /recipe/user.
+        passwordless: {
+            user: passwordlessUser,
+            consumed: (res) => ({
+                status: res.status,
+                createdNew: res.createdNewRecipeUser,
+                recipeUserId: res.recipeUserId?.getAsString(),
+                user: passwordlessUser(res.user),
+                consumedDevice: res.consumedDevice,
+            }),
+            getUserById: async (id) => passwordlessUser(await sdk.SuperTokens.getUser(id)),
+            byEmail: async (tenantId, email) => (await sdk.SuperTokens.listUsersByAccountInfo(tenantId, { email })).map(passwordlessUser),
+            byPhoneNumber: async (tenantId, phoneNumber) =>
+                (await sdk.SuperTokens.listUsersByAccountInfo(tenantId, { phoneNumber })).map(passwordlessUser),
+            updateUser: (id, update) => sdk.Passwordless.updateUser({ recipeUserId: sdk.SuperTokens.convertToRecipeUserId(id), ...update }),
+            updateBodyKey: "recipeUserId",
+            paths: {
+                byId: "GET /user/id",
+                byAccountInfo: (tenantId) => `GET /${tenantId}/users/by-accountinfo`,
+            },
+        },
     };
 }
 
@@ -171,6 +257,7 @@ function loadRelease(name) {
         UserMetadata: require(`${p}/recipe/usermetadata`),
         UserRoles: require(`${p}/recipe/userroles`),
         ThirdParty: require(`${p}/recipe/thirdparty`),
+        Passwordless: require(`${p}/recipe/passwordless`),
         Multitenancy: require(`${p}/recipe/multitenancy`),
         Dashboard: require(`${p}/recipe/dashboard`),
         framework: require(`${p}/framework/express`),

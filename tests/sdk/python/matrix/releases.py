@@ -21,6 +21,36 @@ def _providers_view(providers):
     return [(p.third_party_id, [(c.client_id, c.client_secret) for c in p.clients]) for p in providers]
 
 
+def _passwordless_recipe_user(u):
+    """A passwordless user as the journey compares it, from a 0.24 recipe user
+    User(user_id, email, phone_number, time_joined, tenant_ids)."""
+    if u is None:
+        return None
+    return {
+        "id": u.user_id,
+        "emails": [] if u.email is None else [u.email],
+        "phone_numbers": [] if u.phone_number is None else [u.phone_number],
+        "tenant_ids": u.tenant_ids,
+        "time_joined": u.time_joined,
+        "recipe_ids": ["passwordless"],
+    }
+
+
+def _passwordless_user(u):
+    """A passwordless user as the journey compares it, from a 0.26+ user
+    (emails, phone_numbers, login_methods)."""
+    if u is None:
+        return None
+    return {
+        "id": u.id,
+        "emails": u.emails,
+        "phone_numbers": u.phone_numbers,
+        "tenant_ids": u.tenant_ids,
+        "time_joined": u.time_joined,
+        "recipe_ids": [lm.recipe_id for lm in u.login_methods],
+    }
+
+
 class V024:
     """0.24.x (CDI 3.0, before account linking): recipe users
     (user_id, email, time_joined, tenant_ids); sign_up/sign_in answer
@@ -198,6 +228,64 @@ class V024:
         "by_email": "GET /{tenant}/recipe/users/by-email",
     }
     by_email_finds_other_recipes = False
+
+    # --- passwordless: recipe users User(user_id, email, phone_number,
+    # time_joined, tenant_ids); consume_code answers
+    # ConsumeCodeOkResult(created_new_user, user). Users are read and updated
+    # through the passwordless recipe (rid passwordless): get_user_by_id →
+    # GET /recipe/user?userId, get_user_by_email / get_user_by_phone_number →
+    # GET /<tenant>/recipe/user, update_user(user_id, ...) and
+    # delete_phone_number_for_user(user_id) → PUT /recipe/user.
+
+    pl_user = staticmethod(_passwordless_recipe_user)
+
+    @staticmethod
+    def pl_consumed(res):
+        return {
+            "result": type(res).__name__,
+            "created_new": res.created_new_user,
+            "recipe_user_id": res.user.user_id,
+            "user": _passwordless_recipe_user(res.user),
+            "consumed_device": None,
+        }
+
+    @staticmethod
+    async def pl_get_user_by_id(user_id):
+        from supertokens_python.recipe.passwordless.asyncio import get_user_by_id
+
+        return _passwordless_recipe_user(await get_user_by_id(user_id))
+
+    @staticmethod
+    async def pl_by_email(tenant_id, email):
+        from supertokens_python.recipe.passwordless.asyncio import get_user_by_email
+
+        u = await get_user_by_email(tenant_id, email)
+        return [] if u is None else [_passwordless_recipe_user(u)]
+
+    @staticmethod
+    async def pl_by_phone_number(tenant_id, phone_number):
+        from supertokens_python.recipe.passwordless.asyncio import get_user_by_phone_number
+
+        u = await get_user_by_phone_number(tenant_id, phone_number)
+        return [] if u is None else [_passwordless_recipe_user(u)]
+
+    @staticmethod
+    async def pl_update_user(user_id, email=None, phone_number=None):
+        from supertokens_python.recipe.passwordless.asyncio import update_user
+
+        return await update_user(user_id, email=email, phone_number=phone_number)
+
+    @staticmethod
+    async def pl_delete_phone_number(user_id):
+        from supertokens_python.recipe.passwordless.asyncio import delete_phone_number_for_user
+
+        return await delete_phone_number_for_user(user_id)
+
+    pl_update_body_key = "userId"
+    pl_paths = {"by_id": "GET /recipe/user", "by_account_info": "GET /{tenant}/recipe/user"}
+    # revoke_all_codes(phone_number=...) sends the phone number as "email"
+    # (up to 0.29), so the core removes nothing.
+    pl_revoke_all_phone_key = "email"
 
 
 class V026:
@@ -385,15 +473,73 @@ class V026:
     }
     by_email_finds_other_recipes = True
 
+    # --- passwordless: users with login_methods; consume_code answers
+    # ConsumeCodeOkResult(created_new_recipe_user, user, recipe_user_id,
+    # consumed_device). The passwordless recipe has no getters: users are read
+    # with get_user (GET /user/id) and list_users_by_account_info
+    # (GET /<tenant>/users/by-accountinfo); update_user(RecipeUserId, ...) and
+    # delete_phone_number_for_user(RecipeUserId) → PUT /recipe/user.
+
+    pl_user = staticmethod(_passwordless_user)
+
+    @staticmethod
+    def pl_consumed(res):
+        d = res.consumed_device
+        return {
+            "result": type(res).__name__,
+            "created_new": res.created_new_recipe_user,
+            "recipe_user_id": res.recipe_user_id.get_as_string(),
+            "user": _passwordless_user(res.user),
+            "consumed_device": {
+                "pre_auth_session_id": d.pre_auth_session_id,
+                "failed_code_input_attempt_count": d.failed_code_input_attempt_count,
+                "email": d.email,
+                "phone_number": d.phone_number,
+            },
+        }
+
+    async def pl_get_user_by_id(self, user_id):
+        return _passwordless_user(await self._get_user(user_id))
+
+    async def pl_by_email(self, tenant_id, email):
+        from supertokens_python.asyncio import list_users_by_account_info
+
+        return [_passwordless_user(u) for u in await list_users_by_account_info(tenant_id, self._account_info(email=email))]
+
+    async def pl_by_phone_number(self, tenant_id, phone_number):
+        from supertokens_python.asyncio import list_users_by_account_info
+
+        info = self._account_info(phone_number=phone_number)
+        return [_passwordless_user(u) for u in await list_users_by_account_info(tenant_id, info)]
+
+    async def pl_update_user(self, user_id, email=None, phone_number=None):
+        from supertokens_python.recipe.passwordless.asyncio import update_user
+
+        return await update_user(self._recipe_user_id(user_id), email=email, phone_number=phone_number)
+
+    async def pl_delete_phone_number(self, user_id):
+        from supertokens_python.recipe.passwordless.asyncio import delete_phone_number_for_user
+
+        return await delete_phone_number_for_user(self._recipe_user_id(user_id))
+
+    pl_update_body_key = "recipeUserId"
+    pl_paths = {"by_id": "GET /user/id", "by_account_info": "GET /{tenant}/users/by-accountinfo"}
+    # revoke_all_codes(phone_number=...) sends the phone number as "email"
+    # (fixed in 0.30), so the core removes nothing.
+    pl_revoke_all_phone_key = "email"
+
 
 class V030(V026):
     """0.30.x and later: as V026, but list_users_by_account_info takes an
-    AccountInfoInput (supertokens_python.types.base)."""
+    AccountInfoInput (supertokens_python.types.base), and passwordless
+    revoke_all_codes(phone_number=...) sends phoneNumber."""
 
     def _account_info(self, **kwargs):
         from supertokens_python.types.base import AccountInfoInput
 
         return AccountInfoInput(**kwargs)
+
+    pl_revoke_all_phone_key = "phoneNumber"
 
 
 ADAPTERS = {"v024": V024, "v026": V026, "v030": V030}

@@ -54,6 +54,22 @@ TP_FIRST_EMAIL = f"matrix-py{_SHORT}-tp-{TAG}@example.com"
 PROVIDER = "google"
 TP_USER_ID = f"matrix-google-{TAG}"
 EXTERNAL_USER_ID = f"matrix-ext-py{_SHORT}-{TAG}"
+# The passwordless leg: a user signs up with a code sent to PL_EMAIL, another
+# with a link sent to PL_PHONE (given as PL_PHONE_INPUT, which the core
+# normalises to E.164); the first one's email then changes to PL_EMAIL_NEW.
+PL_EMAIL = f"matrix-py{_SHORT}-pl-{TAG}@example.com"
+PL_EMAIL_NEW = f"matrix-py{_SHORT}-pl-new-{TAG}@example.com"
+_PL_DIGITS = f"{secrets.randbelow(10**6):06d}"
+PL_PHONE_INPUT = f"+1 650 5{_PL_DIGITS[:2]} {_PL_DIGITS[2:]}"
+PL_PHONE = f"+16505{_PL_DIGITS}"
+# The core's defaults (gatehouse runs with them in the matrix).
+PL_MAX_ATTEMPTS = 5
+PL_CODE_LIFETIME = 15 * 60 * 1000
+
+
+def cdi_at_least(version):
+    """Whether the release's CDI version is `version` or later."""
+    return tuple(map(int, RELEASE["cdi"].split("."))) >= tuple(map(int, version.split(".")))
 
 
 class Journey:
@@ -77,6 +93,7 @@ def _init_sdk(journey):
         dashboard,
         emailpassword,
         emailverification,
+        passwordless,
         session,
         thirdparty,
         usermetadata,
@@ -97,6 +114,10 @@ def _init_sdk(journey):
         recipe_list=[
             emailpassword.init(),
             thirdparty.init(),
+            passwordless.init(
+                contact_config=passwordless.ContactEmailOrPhoneConfig(),
+                flow_type="USER_INPUT_CODE_AND_MAGIC_LINK",
+            ),
             emailverification.init(mode="OPTIONAL"),
             usermetadata.init(),
             userroles.init(),
@@ -696,6 +717,299 @@ async def test_multitenancy_delete_the_tenant_and_its_users(journey, calls):
         _tenant_path("list"),
         "POST /recipe/multitenancy/tenant/remove",
     ]
+
+
+# --- passwordless, through the release's own passwordless functions. What the
+# core answers depends on the CDI version the release speaks: before 4.0 the
+# user is a recipe user {id, email?, phoneNumber?, timeJoined, tenantIds}, from
+# 4.0 it is the account-linking user plus recipeUserId (and a consumed email is
+# verified), from 5.0 consume also answers consumedDevice and there is
+# check_code. (revoke_code takes a code id only in every Python release.)
+
+
+def _assert_created_code(code):
+    assert type(code).__name__ in ("CreateCodeOkResult", "CreateNewCodeForDeviceOkResult"), vars(code)
+    for key in ("pre_auth_session_id", "code_id", "device_id", "user_input_code", "link_code"):
+        assert isinstance(getattr(code, key), str), f"{key} in {vars(code)}"
+    assert len(code.user_input_code) == 6 and code.user_input_code.isalnum(), "the core makes six-character codes"
+    assert code.code_life_time == PL_CODE_LIFETIME
+    assert abs(time.time() * 1000 - code.time_created) < 300_000, code.time_created
+
+
+def _device_view(d):
+    """A listed device as the release hands it back. No Python release fills
+    `codes` (they look for a "code" key, the core sends "codes"), so the code
+    ids are read from the core's answer (_listed_code_ids)."""
+    if d is None:
+        return None
+    return {
+        "pre_auth_session_id": d.pre_auth_session_id,
+        "failed_code_input_attempt_count": d.failed_code_input_attempt_count,
+        "email": d.email,
+        "phone_number": d.phone_number,
+        "codes": d.codes,
+    }
+
+
+def _last_exchange(calls, method_path):
+    found = [e for e in calls.all() if f"{e.method} {e.path}" == method_path]
+    assert found, f"no {method_path} in {calls.core_paths()}"
+    return found[-1]
+
+
+def _listed_code_ids(calls):
+    """The code ids of each device of the last GET /public/recipe/signinup/codes answer."""
+    answer = json.loads(_last_exchange(calls, "GET /public/recipe/signinup/codes").response_body)
+    return [sorted(c["codeId"] for c in d["codes"]) for d in answer["devices"]]
+
+
+# The top-level fields of the core's consume answer at the release's CDI.
+CONSUME_ANSWER_KEYS = sorted(
+    ["createdNewUser", "status", "user"]
+    + (["recipeUserId"] if cdi_at_least("4.0") else [])
+    + (["consumedDevice"] if cdi_at_least("5.0") else [])
+)
+
+
+def _device(pre_auth_session_id, failed=0, email=None, phone_number=None):
+    return {
+        "pre_auth_session_id": pre_auth_session_id,
+        "failed_code_input_attempt_count": failed,
+        "email": email,
+        "phone_number": phone_number,
+        "codes": [],
+    }
+
+
+def _consumed_device(pre_auth_session_id, failed=0, email=None, phone_number=None):
+    if not cdi_at_least("5.0"):
+        return None
+    return {
+        "pre_auth_session_id": pre_auth_session_id,
+        "failed_code_input_attempt_count": failed,
+        "email": email,
+        "phone_number": phone_number,
+    }
+
+
+@step
+async def test_passwordless_code_by_email_resent_wrong_then_consumed(journey, calls):
+    from supertokens_python.recipe.emailverification.asyncio import is_email_verified
+    from supertokens_python.recipe.passwordless import asyncio as pl
+
+    created = await pl.create_code("public", email=PL_EMAIL)
+    _assert_created_code(created)
+    assert json.loads(calls.all()[-1].request_body) == {"email": PL_EMAIL}
+    resent = await pl.create_new_code_for_device("public", created.device_id)
+    _assert_created_code(resent)
+    assert (resent.device_id, resent.pre_auth_session_id) == (created.device_id, created.pre_auth_session_id)
+    assert resent.code_id != created.code_id
+    again = await pl.create_new_code_for_device("public", created.device_id, resent.user_input_code)
+    assert type(again).__name__ == "CreateNewCodeForDeviceUserInputCodeAlreadyUsedError", vars(again)
+
+    device = _device(created.pre_auth_session_id, email=PL_EMAIL)
+    both_codes = [sorted([created.code_id, resent.code_id])]
+    assert [_device_view(d) for d in await pl.list_codes_by_email("public", PL_EMAIL)] == [device]
+    assert _listed_code_ids(calls) == both_codes
+    assert _device_view(await pl.list_codes_by_device_id("public", created.device_id)) == device
+    assert _listed_code_ids(calls) == both_codes
+    assert _device_view(await pl.list_codes_by_pre_auth_session_id("public", created.pre_auth_session_id)) == device
+
+    # A wrong code counts as a failed attempt; from 5.0 check_code says so
+    # without consuming, and a right code checks OK and is still there.
+    typed = {"pre_auth_session_id": created.pre_auth_session_id, "device_id": created.device_id}
+    failed = 0
+    if cdi_at_least("5.0"):
+        failed += 1
+        wrong = await pl.check_code("public", user_input_code=f"wrong-{TAG}", **typed)
+        assert type(wrong).__name__ == "CheckCodeIncorrectUserInputCodeError", vars(wrong)
+        assert (wrong.failed_code_input_attempt_count, wrong.maximum_code_input_attempts) == (failed, PL_MAX_ATTEMPTS)
+        right = await pl.check_code("public", user_input_code=created.user_input_code, **typed)
+        assert type(right).__name__ == "CheckCodeOkResult", vars(right)
+        d = right.consumed_device
+        assert (d.pre_auth_session_id, d.failed_code_input_attempt_count, d.email, d.phone_number) == (
+            created.pre_auth_session_id,
+            failed,
+            PL_EMAIL,
+            None,
+        )
+    failed += 1
+    wrong = await pl.consume_code("public", user_input_code=f"wrong-{TAG}", **typed)
+    assert type(wrong).__name__ == "ConsumeCodeIncorrectUserInputCodeError", vars(wrong)
+    assert (wrong.failed_code_input_attempt_count, wrong.maximum_code_input_attempts) == (failed, PL_MAX_ATTEMPTS)
+    assert _device_view(await pl.list_codes_by_device_id("public", created.device_id)) == dict(
+        device, failed_code_input_attempt_count=failed
+    )
+
+    consumed = API.pl_consumed(await pl.consume_code("public", user_input_code=created.user_input_code, **typed))
+    assert consumed["result"] == "ConsumeCodeOkResult", consumed
+    user = consumed["user"]
+    journey.values["pl_email_user_id"] = user["id"]
+    assert consumed["created_new"] is True
+    assert consumed["recipe_user_id"] == user["id"]
+    assert user == {
+        "id": user["id"],
+        "emails": [PL_EMAIL],
+        "phone_numbers": [],
+        "tenant_ids": ["public"],
+        "time_joined": user["time_joined"],
+        "recipe_ids": ["passwordless"],
+    }
+    assert abs(time.time() * 1000 - user["time_joined"]) < 300_000, user["time_joined"]
+    assert consumed["consumed_device"] == _consumed_device(created.pre_auth_session_id, failed, email=PL_EMAIL)
+    answer = json.loads(_last_exchange(calls, "POST /public/recipe/signinup/code/consume").response_body)
+    assert sorted(answer) == CONSUME_ANSWER_KEYS, f"CDI {RELEASE['cdi']} consume answer"
+    if not cdi_at_least("4.0"):
+        assert sorted(answer["user"]) == ["email", "id", "tenantIds", "timeJoined"], "a CDI 3.0 recipe user"
+    # Consuming removed the device; its other code is gone with it.
+    assert await pl.list_codes_by_email("public", PL_EMAIL) == []
+    gone = await pl.consume_code("public", user_input_code=resent.user_input_code, **typed)
+    assert type(gone).__name__ == "ConsumeCodeRestartFlowError", vars(gone)
+    # From CDI 4.0 the core marks a consumed email as verified.
+    assert await is_email_verified(API.user_id_arg(user["id"]), PL_EMAIL) is cdi_at_least("4.0")
+    for path in ("POST /public/recipe/signinup/code", "GET /public/recipe/signinup/codes"):
+        assert path in calls.core_paths(), calls.core_paths()
+
+
+@step
+async def test_passwordless_code_by_phone_number_consumed_with_the_link_code(journey, calls):
+    from supertokens_python.recipe.passwordless import asyncio as pl
+
+    created = await pl.create_code("public", phone_number=PL_PHONE_INPUT)
+    _assert_created_code(created)
+    listed = await pl.list_codes_by_phone_number("public", PL_PHONE)
+    assert [_device_view(d) for d in listed] == [_device(created.pre_auth_session_id, phone_number=PL_PHONE)]
+    assert _listed_code_ids(calls) == [[created.code_id]]
+    res = await pl.consume_code("public", created.pre_auth_session_id, link_code=created.link_code)
+    consumed = API.pl_consumed(res)
+    assert consumed["result"] == "ConsumeCodeOkResult", consumed
+    user = consumed["user"]
+    journey.values["pl_phone_user_id"] = user["id"]
+    assert consumed["created_new"] is True
+    assert consumed["recipe_user_id"] == user["id"]
+    assert user == {
+        "id": user["id"],
+        "emails": [],
+        "phone_numbers": [PL_PHONE],
+        "tenant_ids": ["public"],
+        "time_joined": user["time_joined"],
+        "recipe_ids": ["passwordless"],
+    }
+    assert consumed["consumed_device"] == _consumed_device(created.pre_auth_session_id, phone_number=PL_PHONE)
+    answer = json.loads(_last_exchange(calls, "POST /public/recipe/signinup/code/consume").response_body)
+    assert sorted(answer) == CONSUME_ANSWER_KEYS, f"CDI {RELEASE['cdi']} consume answer"
+    if not cdi_at_least("4.0"):
+        assert sorted(answer["user"]) == ["id", "phoneNumber", "tenantIds", "timeJoined"], "a CDI 3.0 recipe user"
+    assert await pl.list_codes_by_phone_number("public", PL_PHONE) == []
+
+
+@step
+async def test_passwordless_revoke_codes_then_the_user_signs_in_again(journey, calls):
+    from supertokens_python.recipe.passwordless import asyncio as pl
+
+    user_id = journey.need("pl_email_user_id")
+    journey.need("pl_phone_user_id")
+    first = await pl.create_code("public", email=PL_EMAIL)
+    _assert_created_code(first)
+    second = await pl.create_new_code_for_device("public", first.device_id)
+    _assert_created_code(second)
+    assert type(await pl.revoke_code("public", first.code_id)).__name__ == "RevokeCodeOkResult"
+    assert json.loads(_last_exchange(calls, "POST /public/recipe/signinup/code/remove").request_body) == {"codeId": first.code_id}
+    assert len(await pl.list_codes_by_email("public", PL_EMAIL)) == 1
+    assert _listed_code_ids(calls) == [[second.code_id]]
+    revoked = await pl.consume_code("public", first.pre_auth_session_id, link_code=first.link_code)
+    assert type(revoked).__name__ == "ConsumeCodeRestartFlowError", "a revoked link code is unknown"
+    assert type(await pl.revoke_all_codes("public", email=PL_EMAIL)).__name__ == "RevokeAllCodesOkResult"
+    assert await pl.list_codes_by_email("public", PL_EMAIL) == []
+
+    phone = await pl.create_code("public", phone_number=PL_PHONE)
+    _assert_created_code(phone)
+    assert type(await pl.revoke_all_codes("public", phone_number=PL_PHONE)).__name__ == "RevokeAllCodesOkResult"
+    sent = json.loads(_last_exchange(calls, "POST /public/recipe/signinup/codes/remove").request_body)
+    assert sent == {API.pl_revoke_all_phone_key: PL_PHONE}
+    left = [_device_view(d) for d in await pl.list_codes_by_phone_number("public", PL_PHONE)]
+    if API.pl_revoke_all_phone_key == "phoneNumber":
+        assert left == []
+    else:
+        # The release asked to remove the codes of an "email" that is the phone
+        # number: nothing; the phone number's device is still there (clearing
+        # the phone number in the update step removes it).
+        assert left == [_device(phone.pre_auth_session_id, phone_number=PL_PHONE)]
+
+    # The existing user signs in again (by link): not a new user.
+    again = await pl.create_code("public", email=PL_EMAIL)
+    _assert_created_code(again)
+    consumed = API.pl_consumed(await pl.consume_code("public", again.pre_auth_session_id, link_code=again.link_code))
+    assert consumed["result"] == "ConsumeCodeOkResult", consumed
+    assert (consumed["created_new"], consumed["user"]["id"], consumed["recipe_user_id"]) == (False, user_id, user_id)
+
+
+@step
+async def test_passwordless_update_users_read_them_back_clear_a_phone_number(journey, calls):
+    from supertokens_python.recipe.passwordless import asyncio as pl
+
+    email_user_id = journey.need("pl_email_user_id")
+    phone_user_id = journey.need("pl_phone_user_id")
+    clash = await API.pl_update_user(email_user_id, phone_number=PL_PHONE)
+    assert type(clash).__name__ == "UpdateUserPhoneNumberAlreadyExistsError", vars(clash)
+    sent = json.loads(_last_exchange(calls, "PUT /recipe/user").request_body)
+    assert sent == {API.pl_update_body_key: email_user_id, "phoneNumber": PL_PHONE}
+    clash = await API.pl_update_user(phone_user_id, email=PL_EMAIL)
+    assert type(clash).__name__ == "UpdateUserEmailAlreadyExistsError", vars(clash)
+    assert type(await API.pl_update_user(email_user_id, email=PL_EMAIL_NEW)).__name__ == "UpdateUserOkResult"
+    # The email is free now: the phone user takes it and has both.
+    assert type(await API.pl_update_user(phone_user_id, email=PL_EMAIL)).__name__ == "UpdateUserOkResult"
+    unknown = await API.pl_update_user(str(uuid.uuid4()), phone_number=f"+1650{_PL_DIGITS}9")
+    assert type(unknown).__name__ == "UpdateUserUnknownUserIdError", vars(unknown)
+
+    email_user = await API.pl_get_user_by_id(email_user_id)
+    assert email_user is not None
+    assert {k: email_user[k] for k in ("id", "emails", "phone_numbers", "tenant_ids", "recipe_ids")} == {
+        "id": email_user_id,
+        "emails": [PL_EMAIL_NEW],
+        "phone_numbers": [],
+        "tenant_ids": ["public"],
+        "recipe_ids": ["passwordless"],
+    }
+    phone_user = await API.pl_get_user_by_id(phone_user_id)
+    assert phone_user is not None
+    assert (phone_user["emails"], phone_user["phone_numbers"]) == ([PL_EMAIL], [PL_PHONE])
+    if not cdi_at_least("4.0"):
+        by_id = json.loads(_last_exchange(calls, "GET /recipe/user").response_body)
+        assert sorted(by_id["user"]) == ["email", "id", "phoneNumber", "tenantIds", "timeJoined"], "a CDI 3.0 recipe user"
+    assert [u["id"] for u in await API.pl_by_email("public", PL_EMAIL_NEW)] == [email_user_id]
+    assert [u["id"] for u in await API.pl_by_email("public", PL_EMAIL)] == [phone_user_id]
+    assert [u["id"] for u in await API.pl_by_phone_number("public", PL_PHONE)] == [phone_user_id]
+    assert await API.pl_by_email("public", f"nobody-{TAG}@example.com") == []
+
+    cleared = await API.pl_delete_phone_number(phone_user_id)
+    assert type(cleared).__name__ in ("DeleteUserInfoOkResult", "UpdateUserOkResult"), vars(cleared)
+    assert json.loads(_last_exchange(calls, "PUT /recipe/user").request_body) == {
+        API.pl_update_body_key: phone_user_id,
+        "phoneNumber": None,
+    }
+    assert (await API.pl_get_user_by_id(phone_user_id))["phone_numbers"] == []
+    assert await API.pl_by_phone_number("public", PL_PHONE) == []
+    # Changing (here: clearing) a phone number drops the sign-ins in progress
+    # of the old and the new number (the device the revoke step left, up to 0.29).
+    assert await pl.list_codes_by_phone_number("public", PL_PHONE) == []
+    for path in ("PUT /recipe/user", API.pl_paths["by_id"], API.pl_paths["by_account_info"].format(tenant="public")):
+        assert path in calls.core_paths(), f"{path} not in {calls.core_paths()}"
+    # The deprecated recipe paths are told apart by rid.
+    for e in calls.all():
+        if e.path.endswith("/recipe/user") or "/recipe/signinup/" in e.path:
+            assert e.rid == "passwordless", e.describe()
+
+
+@step
+async def test_passwordless_delete_the_users(journey, calls):
+    from supertokens_python.asyncio import delete_user
+
+    ids = [journey.values[k] for k in ("pl_email_user_id", "pl_phone_user_id") if k in journey.values]
+    assert ids, "this step needs the passwordless users from earlier steps, which failed"
+    for user_id in ids:
+        await delete_user(user_id)
+        assert await API.pl_get_user_by_id(user_id) is None
 
 
 @step
