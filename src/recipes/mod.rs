@@ -1,5 +1,6 @@
 //! The recipes: one module each, holding its routes, logic and queries.
 
+mod accountlinking;
 pub mod core;
 pub mod dashboard;
 mod emailpassword;
@@ -18,6 +19,7 @@ use crate::http::Routes;
 
 /// Every endpoint of every recipe. A new recipe is one module and one line here.
 pub fn register(routes: &mut Routes) {
+    accountlinking::register(routes);
     core::register(routes);
     dashboard::register(routes);
     emailpassword::register(routes);

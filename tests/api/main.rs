@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accountlinking;
 mod cdi_versions;
 mod cli;
 mod config;

@@ -1,5 +1,6 @@
 //! What every recipe shares: the core's own endpoints and the user model.
 
+pub mod primary_accounts;
 mod status;
 pub mod user;
 mod users;

@@ -491,12 +491,15 @@ pub async fn load_users(
 }
 
 /// [`find_user`]'s query, binding the app id and the user id; public so that the benchmark
-/// measures the very query as its floor.
+/// measures the very query as its floor. The second look-up finds a primary user whose own
+/// login method was deleted while others stay linked to its id.
 pub fn find_user_sql() -> String {
+    const ID: &str = "COALESCE((SELECT supertokens_user_id FROM userid_mapping \
+       WHERE app_id = $1 AND external_user_id = $2), $2)";
     format!(
-        "{LOGIN_METHOD_ROWS} WHERE u.app_id = $1 AND u.primary_user_id = \
-           (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = COALESCE( \
-              (SELECT supertokens_user_id FROM userid_mapping WHERE app_id = $1 AND external_user_id = $2), $2)) \
+        "{LOGIN_METHOD_ROWS} WHERE u.app_id = $1 AND u.primary_user_id = COALESCE( \
+           (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = {ID}), \
+           (SELECT primary_user_id FROM users WHERE app_id = $1 AND primary_user_id = {ID} LIMIT 1)) \
          {LOGIN_METHOD_ORDER}"
     )
 }

@@ -4,11 +4,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde_json::json;
 
-use super::user::{find_user, load_users, normalise_email, normalise_phone_number, User};
+use super::primary_accounts;
+use super::user::{
+    find_user, load_users, normalise_email, normalise_phone_number, LoginMethod, User,
+};
 use crate::db::{placeholders, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
-use crate::with_pool;
+use crate::{reserve_primary_accounts, with_pool};
 
 pub fn register(routes: &mut Routes) {
     routes.get("/user/id", Scope::App, get_user);
@@ -207,7 +210,7 @@ async fn page(
 /// then the row count.
 fn page_sql(recipes: usize, from_start: bool, ascending: bool) -> String {
     let mut sql = String::from(
-        "SELECT primary_user_id, primary_time_joined FROM user_tenants WHERE app_id = $1 AND tenant_id = $2",
+        "SELECT DISTINCT primary_user_id, primary_time_joined FROM user_tenants WHERE app_id = $1 AND tenant_id = $2",
     );
     let mut next = 3;
     if recipes > 0 {
@@ -279,7 +282,7 @@ fn search_sql(terms: [Option<usize>; 3], order: &str) -> String {
         groups.push(format!("({})", ranges.join(" OR ")));
     }
     format!(
-        "SELECT primary_user_id FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND {} \
+        "SELECT DISTINCT primary_user_id, primary_time_joined FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND {} \
          ORDER BY primary_time_joined {order}, primary_user_id {order} LIMIT {SEARCH_LIMIT}",
         groups.join(" AND ")
     )
@@ -307,51 +310,105 @@ async fn count_users(request: Request) -> HandlerResult {
     if all_tenants {
         request.ensure_app_wide()?;
     }
-    // The running counts kept by triggers: a few rows, however many users there are.
-    let mut sql = String::from(
-        "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) FROM user_counts WHERE app_id = $1 AND tenant_id = $2",
-    );
-    if !recipes.is_empty() {
-        sql += &format!(" AND recipe_id IN ({})", placeholders(3, recipes.len()));
-    }
     let tenant_id = if all_tenants {
-        ""
+        None
     } else {
-        request.tenant.tenant_id.as_str()
+        Some(request.tenant.tenant_id.as_str())
     };
-    let count: i64 = with_pool!(&request.state.db, pool => {
-        let mut query = sqlx::query_scalar(&sql).bind(&request.tenant.app_id).bind(tenant_id);
-        for recipe in &recipes {
-            query = query.bind(recipe);
-        }
-        query.fetch_one(pool).await?
-    });
+    let count = count(
+        &request.state.db,
+        &request.tenant.app_id,
+        tenant_id,
+        &recipes,
+    )
+    .await?;
     http::json(&json!({ "status": "OK", "count": count }))
 }
 
-/// Deletes a user with all its login methods and everything every recipe keeps for them.
-/// An unknown id still has its recipe data (metadata, roles, ...) removed; the answer is OK.
+/// Users of an app (in one tenant, or in all) with a login method of one of `recipes` (any
+/// when empty). The running counts kept by triggers count login methods: a few rows, however
+/// many users there are. Once the app has linked login methods, a user is one group however
+/// many of its login methods match, and the groups are counted from the index instead.
+async fn count(
+    db: &Db,
+    app_id: &str,
+    tenant_id: Option<&str>,
+    recipes: &[String],
+) -> Result<i64, ApiError> {
+    let has_linked: bool = with_pool!(db, pool => {
+        sqlx::query_scalar::<_, i32>("SELECT 1 FROM users WHERE app_id = $1 AND primary_user_id <> user_id LIMIT 1")
+            .bind(app_id)
+            .fetch_optional(pool)
+            .await?
+            .is_some()
+    });
+    // The running counts keep the whole app's under tenant ''.
+    let (sql, tenant_id) = match (has_linked, tenant_id) {
+        (false, tenant_id) => (
+            "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) FROM user_counts WHERE app_id = $1 AND tenant_id = $2",
+            Some(tenant_id.unwrap_or("")),
+        ),
+        (true, Some(tenant_id)) => (
+            "SELECT COUNT(DISTINCT primary_user_id) FROM user_tenants WHERE app_id = $1 AND tenant_id = $2",
+            Some(tenant_id),
+        ),
+        (true, None) => (
+            "SELECT COUNT(DISTINCT primary_user_id) FROM users WHERE app_id = $1",
+            None,
+        ),
+    };
+    let mut sql = sql.to_string();
+    if !recipes.is_empty() {
+        let first = if tenant_id.is_some() { 3 } else { 2 };
+        sql += &format!(" AND recipe_id IN ({})", placeholders(first, recipes.len()));
+    }
+    Ok(with_pool!(db, pool => {
+        let mut query = sqlx::query_scalar(&sql).bind(app_id);
+        if let Some(tenant_id) = tenant_id {
+            query = query.bind(tenant_id);
+        }
+        for recipe in recipes {
+            query = query.bind(recipe);
+        }
+        query.fetch_one(pool).await?
+    }))
+}
+
+/// Deletes a user with all its login methods and everything every recipe keeps for them
+/// (under the user's id and each login method's). With `removeAllLinkedAccounts: false` only
+/// the login method named goes, with its data; when that is the primary user's own, the
+/// others keep the primary user's id and its data (upstream's rule, which the SDKs' flows
+/// rely on). An unknown id still has its recipe data (metadata, roles, ...) removed.
 async fn remove_user(request: Request) -> HandlerResult {
     let input = request.json()?;
     let user_id = input.str("userId")?;
     let remove_linked = input.opt_bool("removeAllLinkedAccounts")?.unwrap_or(true);
     let state = &request.state;
     let app_id = &request.tenant.app_id;
-    let methods = match find_user(&state.db, app_id, &user_id).await? {
-        Some(user) if remove_linked || user.login_methods.len() == 1 => user.login_methods,
-        _ => Vec::new(),
+    let user = find_user(&state.db, app_id, &user_id).await?;
+    // (login methods deleted, ids whose data goes)
+    let (methods, mut data_ids): (Vec<&LoginMethod>, Vec<&str>) = match &user {
+        None => (Vec::new(), vec![user_id.as_str()]),
+        Some(user) if remove_linked || user.login_methods.len() == 1 => {
+            let methods: Vec<&LoginMethod> = user.login_methods.iter().collect();
+            let mut data_ids = vec![user.id.as_str(), user.shown_id()];
+            for method in &methods {
+                data_ids.extend([method.recipe_user_id.as_str(), method.shown_id()]);
+            }
+            (methods, data_ids)
+        }
+        Some(user) => match user.login_methods.iter().find(|m| m.is_named(&user_id)) {
+            Some(method) if method.recipe_user_id == user.id => (vec![method], Vec::new()),
+            Some(method) => (
+                vec![method],
+                vec![method.recipe_user_id.as_str(), method.shown_id()],
+            ),
+            // The id of a primary user whose own login method is gone: nothing of its own.
+            None => (Vec::new(), Vec::new()),
+        },
     };
-    let user_ids: Vec<String> = match methods.is_empty() {
-        true => vec![user_id],
-        false => methods.iter().map(|m| m.recipe_user_id.clone()).collect(),
-    };
-    // Other recipes keep their data under the id the application knows the user by.
-    let data_ids: Vec<&String> = user_ids
-        .iter()
-        .chain(methods.iter().filter_map(|m| m.external_id.as_ref()))
-        .collect();
-    let in_list = placeholders(2, user_ids.len());
-    let delete_users = format!("DELETE FROM users WHERE app_id = $1 AND user_id IN ({in_list})");
+    data_ids.sort_unstable();
+    data_ids.dedup();
     with_pool!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         for statement in &state.user_removal_statements {
@@ -359,11 +416,19 @@ async fn remove_user(request: Request) -> HandlerResult {
                 sqlx::query(statement).bind(app_id).bind(id).execute(&mut *tx).await?;
             }
         }
-        let mut delete = sqlx::query(&delete_users).bind(app_id);
-        for id in &user_ids {
-            delete = delete.bind(id);
+        for method in &methods {
+            sqlx::query("DELETE FROM users WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(&method.recipe_user_id)
+                .execute(&mut *tx)
+                .await?;
         }
-        delete.execute(&mut *tx).await?;
+        if let Some(user) = &user {
+            // What the group had of the deleted login methods goes from its accounts and its
+            // time joined (nothing is left of a group deleted whole).
+            sqlx::query(primary_accounts::REFRESH_GROUP_TIME).bind(app_id).bind(&user.id).execute(&mut *tx).await?;
+            reserve_primary_accounts!(tx, app_id, &user.id).await?;
+        }
         tx.commit().await?;
     });
     http::ok()
