@@ -52,6 +52,24 @@ macro_rules! in_write_transaction {
     };
 }
 
+/// Like [`in_write_transaction!`], for changes that a rule checked inside the transaction
+/// may refuse: `$body` evaluates to `sqlx::Result<Result<T, Refusal>>`, and only `Ok(Ok(_))`
+/// is committed.
+#[macro_export]
+macro_rules! in_refusable_write_transaction {
+    ($db:expr, $tx:ident => $body:expr) => {
+        $crate::with_pool!($db, pool => async {
+            let mut $tx = $crate::db::BeginWrite::begin_write(pool).await?;
+            let result = $body.await;
+            if matches!(result, Ok(Ok(_))) {
+                $tx.commit().await?;
+            }
+            result
+        }
+        .await)
+    };
+}
+
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -13,8 +13,12 @@ use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope};
 use crate::password::StoredHash;
+use crate::recipes::core::primary_accounts::{self, AccountConflict, AccountKind};
 use crate::token::{random_token, token_hash};
-use crate::{in_write_transaction, insert_login_method, update_login_method_account, with_pool};
+use crate::{
+    in_refusable_write_transaction, in_write_transaction, insert_login_method,
+    reserve_primary_accounts, update_login_method_account, with_pool,
+};
 
 /// Upstream's answer when a tenant's first factors leave EmailPassword out (before CDI 5.1).
 const NOT_ENABLED: &str = "Email password login not enabled for tenant";
@@ -229,15 +233,30 @@ async fn update_user(request: Request) -> HandlerResult {
     let state = &request.state;
     let app_id = &request.tenant.app_id;
     let recipe_user_id = useridmapping::resolve(&state.db, app_id, &recipe_user_id).await?;
-    let is_email_password = find_user(&state.db, app_id, &recipe_user_id)
+    let user = find_user(&state.db, app_id, &recipe_user_id)
         .await?
-        .is_some_and(|user| {
+        .filter(|user| {
             user.login_methods.iter().any(|method| {
                 method.recipe_user_id == recipe_user_id && method.recipe_id == EMAILPASSWORD
             })
         });
-    if !is_email_password {
+    let Some(user) = user else {
         return http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
+    };
+    // A new email of a linked user must not be another primary user's in its tenants.
+    let group = user.is_primary.then_some(user.id.as_str());
+    let not_allowed = || {
+        http::json(&json!({
+            "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+            "reason": "New email is associated with another primary user ID",
+        }))
+    };
+    if let (Some(group), Some(email)) = (group, &email) {
+        if primary_accounts::held_by_another(&state.db, app_id, group, AccountKind::Email, email)
+            .await?
+        {
+            return not_allowed();
+        }
     }
     let hash = match password {
         Some(password) => Some(
@@ -249,9 +268,14 @@ async fn update_user(request: Request) -> HandlerResult {
         ),
         None => None,
     };
-    let updated: sqlx::Result<()> = in_write_transaction!(&state.db, tx => async {
+    let updated: sqlx::Result<Result<(), AccountConflict>> = in_refusable_write_transaction!(&state.db, tx => async {
         if let Some(email) = &email {
             update_login_method_account!(tx, app_id, &recipe_user_id, &AccountInfo::Email(Some(email))).await?;
+            if let Some(group) = group {
+                if let Some(conflict) = reserve_primary_accounts!(tx, app_id, group).await? {
+                    return Ok(Err(conflict));
+                }
+            }
         }
         if let Some(hash) = &hash {
             sqlx::query("UPDATE emailpassword_users SET password_hash = $3 WHERE app_id = $1 AND user_id = $2")
@@ -261,10 +285,11 @@ async fn update_user(request: Request) -> HandlerResult {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok::<(), sqlx::Error>(())
+        Ok::<_, sqlx::Error>(Ok(()))
     });
     match updated {
-        Ok(()) => http::ok(),
+        Ok(Ok(())) => http::ok(),
+        Ok(Err(_)) => not_allowed(),
         Err(error) if is_unique_violation(&error) => {
             http::json(&json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" }))
         }

@@ -13,7 +13,11 @@ use super::useridmapping;
 use crate::db::{now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, Request, Routes, Scope, TenantId};
-use crate::{in_write_transaction, update_login_method_account, with_pool};
+use crate::recipes::core::primary_accounts::AccountConflict;
+use crate::{
+    in_refusable_write_transaction, reserve_primary_accounts, update_login_method_account,
+    with_pool,
+};
 
 /// Upstream's answer when a tenant's first factors leave ThirdParty out (before CDI 5.1).
 const NOT_ENABLED: &str = "ThirdParty login not enabled for tenant";
@@ -53,8 +57,15 @@ async fn sign_in_up(request: Request) -> HandlerResult {
         }
         // The account exists in this tenant: sign it in, with the email it has now. A user
         // deleted meanwhile is created again by the next turn.
-        if let Some(user_id) = sign_in(db, tenant, &account, &email).await? {
-            break (user_id, false);
+        match sign_in(db, tenant, &account, &email).await? {
+            Some(Ok(user_id)) => break (user_id, false),
+            Some(Err(_)) => {
+                return http::json(&json!({
+                    "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+                    "reason": "Email already associated with another primary user.",
+                }))
+            }
+            None => {}
         }
     };
     if verified {
@@ -105,7 +116,7 @@ async fn get_user(request: Request) -> HandlerResult {
         (None, Some(id), Some(user_id)) => {
             let account = ThirdPartyAccount { id, user_id };
             let user = match account_user(db, &request.tenant, &account).await? {
-                Some((user_id, _)) => find_user(db, app_id, &user_id).await?,
+                Some((user_id, _, _)) => find_user(db, app_id, &user_id).await?,
                 None => None,
             };
             (user, "UNKNOWN_THIRD_PARTY_USER_ERROR")
@@ -168,16 +179,19 @@ async fn create(
     Ok(create_login_method(db, &method).await?.then_some(user_id))
 }
 
-/// The login method of a provider account in a tenant, and its email.
+/// The login method of a provider account in a tenant: its id, its email, and its primary
+/// user's id when it is linked or primary.
 async fn account_user(
     db: &Db,
     tenant: &TenantId,
     account: &ThirdPartyAccount,
-) -> Result<Option<(String, Option<String>)>, ApiError> {
+) -> Result<Option<(String, Option<String>, Option<String>)>, ApiError> {
     Ok(with_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT user_id, email FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 \
-             AND recipe_id = 'thirdparty' AND third_party_id = $3 AND third_party_user_id = $4",
+            "SELECT t.user_id, t.email, CASE WHEN u.is_primary THEN u.primary_user_id END FROM user_tenants t \
+             JOIN users u ON u.app_id = t.app_id AND u.user_id = t.user_id \
+             WHERE t.app_id = $1 AND t.tenant_id = $2 \
+             AND t.recipe_id = 'thirdparty' AND t.third_party_id = $3 AND t.third_party_user_id = $4",
         )
         .bind(&tenant.app_id)
         .bind(&tenant.tenant_id)
@@ -188,21 +202,30 @@ async fn account_user(
     }))
 }
 
-/// The account's user in the tenant, its email updated when the provider gives another.
+/// The account's user in the tenant, its email updated when the provider gives another;
+/// `Some(Err)` when the user is linked and another primary user has the new email in one of
+/// its tenants.
 async fn sign_in(
     db: &Db,
     tenant: &TenantId,
     account: &ThirdPartyAccount,
     email: &str,
-) -> Result<Option<String>, ApiError> {
-    let Some((user_id, stored_email)) = account_user(db, tenant, account).await? else {
+) -> Result<Option<Result<String, AccountConflict>>, ApiError> {
+    let Some((user_id, stored_email, group)) = account_user(db, tenant, account).await? else {
         return Ok(None);
     };
-    if stored_email.as_deref() != Some(email) {
-        let updated: sqlx::Result<()> = in_write_transaction!(db, tx => async {
-            update_login_method_account!(tx, &tenant.app_id, &user_id, &AccountInfo::Email(Some(email))).await
-        });
-        updated?;
+    if stored_email.as_deref() == Some(email) {
+        return Ok(Some(Ok(user_id)));
     }
-    Ok(Some(user_id))
+    let app_id = &tenant.app_id;
+    let updated: sqlx::Result<Result<(), AccountConflict>> = in_refusable_write_transaction!(db, tx => async {
+        update_login_method_account!(tx, app_id, &user_id, &AccountInfo::Email(Some(email))).await?;
+        if let Some(group) = &group {
+            if let Some(conflict) = reserve_primary_accounts!(tx, app_id, group).await? {
+                return Ok(Err(conflict));
+            }
+        }
+        Ok::<_, sqlx::Error>(Ok(()))
+    });
+    Ok(Some(updated?.map(|()| user_id)))
 }

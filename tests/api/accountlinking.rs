@@ -419,3 +419,187 @@ on_both_backends!(racing_links_keep_accounts_apart, |backend| {
         }
     }
 });
+
+/// A passwordless user signed up by phone number.
+async fn passwordless_by_phone(app: &TestApp, prefix: &str, phone: &str) -> String {
+    let code = app
+        .post(
+            &format!("{prefix}/recipe/signinup/code"),
+            &json!({ "phoneNumber": phone }),
+        )
+        .await
+        .json();
+    let consumed = app
+        .post(
+            &format!("{prefix}/recipe/signinup/code/consume"),
+            &json!({ "preAuthSessionId": code["preAuthSessionId"], "linkCode": code["linkCode"] }),
+        )
+        .await
+        .json();
+    id(&consumed["user"])
+}
+
+on_both_backends!(
+    recipes_refuse_changes_that_would_share_an_account,
+    |backend| {
+        let app = TestApp::spawn(backend).await;
+        let ana = id(&app.sign_up("ana@example.com", "password1").await);
+        let bob = id(&app.sign_up("bob@example.com", "password1").await);
+        let bob_phone = passwordless_by_phone(&app, "", "+16505550100").await;
+        let ana_phone = passwordless_by_phone(&app, "", "+16505550111").await;
+        make_primary(&app, &ana).await;
+        make_primary(&app, &bob).await;
+        assert_eq!(link(&app, &bob_phone, &bob).await["status"], "OK");
+        assert_eq!(link(&app, &ana_phone, &ana).await["status"], "OK");
+
+        // Email and password: the other primary user's email.
+        let refused = app
+            .put(
+                "/recipe/user",
+                &json!({ "recipeUserId": ana, "email": "bob@example.com" }),
+            )
+            .await
+            .json();
+        assert_eq!(
+            refused,
+            json!({ "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR", "reason": "New email is associated with another primary user ID" })
+        );
+        assert_eq!(
+            user(&app, &ana).await["user"]["emails"],
+            json!(["ana@example.com"])
+        );
+        // A user that is not linked may take an email a primary user has (the rule is theirs).
+        let free = id(&app.sign_up("free@example.com", "password1").await);
+        let taken = app
+            .put(
+                "/recipe/user",
+                &json!({ "recipeUserId": free, "email": "bob@example.com" }),
+            )
+            .await
+            .json();
+        assert_eq!(taken, json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" }));
+        let passwordless_rid = |body: Value| {
+            let app = &app;
+            async move {
+                crate::helpers::send(
+                    app.request(actix_web::http::Method::PUT, "/recipe/user")
+                        .insert_header(("rid", "passwordless")),
+                    Some(body.to_string()),
+                )
+                .await
+                .json()
+            }
+        };
+        // Passwordless: the other primary user's phone number, or email. The rule between
+        // primary users comes before the recipe's own.
+        let refused =
+            passwordless_rid(json!({ "recipeUserId": ana_phone, "phoneNumber": "+16505550100" }))
+                .await;
+        assert_eq!(
+            refused,
+            json!({ "status": "PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR", "reason": "New phone number is associated with another primary user ID" })
+        );
+        let refused =
+            passwordless_rid(json!({ "recipeUserId": ana_phone, "email": "bob@example.com" }))
+                .await;
+        assert_eq!(
+            refused,
+            json!({ "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR", "reason": "New email is associated with another primary user ID" })
+        );
+        let ok = passwordless_rid(json!({ "recipeUserId": ana_phone, "email": "ana@example.com" }))
+            .await;
+        assert_eq!(ok["status"], "OK");
+
+        // ThirdParty: the provider now gives the other primary user's email.
+        let google = id(&third_party(&app, "g-ana", "ana@example.com").await);
+        assert_eq!(link(&app, &google, &ana).await["status"], "OK");
+        let refused = app
+        .post(
+            "/recipe/signinup",
+            &json!({ "thirdPartyId": "google", "thirdPartyUserId": "g-ana", "email": { "id": "bob@example.com", "isVerified": false } }),
+        )
+        .await
+        .json();
+        assert_eq!(
+            refused,
+            json!({ "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR", "reason": "Email already associated with another primary user." })
+        );
+        assert_eq!(
+            user(&app, &google).await["user"]["thirdParty"][0]["userId"],
+            "g-ana"
+        );
+        assert_eq!(
+            user(&app, &ana).await["user"]["emails"],
+            json!(["ana@example.com"])
+        );
+    }
+);
+
+on_both_backends!(
+    tenants_joined_by_linked_users_keep_accounts_apart,
+    |backend| {
+        let app = TestApp::spawn(backend).await;
+        app.put(
+            "/recipe/multitenancy/tenant/v2",
+            &json!({ "tenantId": "t1", "firstFactors": null }),
+        )
+        .await
+        .json();
+        // Two primary users with one email, in different tenants.
+        let ana = id(&app.sign_up("ana@example.com", "password1").await);
+        make_primary(&app, &ana).await;
+        let code = app
+            .post(
+                "/t1/recipe/signinup/code",
+                &json!({ "email": "ana@example.com" }),
+            )
+            .await
+            .json();
+        let other = app
+        .post(
+            "/t1/recipe/signinup/code/consume",
+            &json!({ "preAuthSessionId": code["preAuthSessionId"], "linkCode": code["linkCode"] }),
+        )
+        .await
+        .json();
+        let other = id(&other["user"]);
+        assert_eq!(make_primary(&app, &other).await["status"], "OK");
+        // Ana's group may not join t1, where the other primary user has her email.
+        let refused = app
+            .post(
+                "/t1/recipe/multitenancy/tenant/user",
+                &json!({ "recipeUserId": ana }),
+            )
+            .await
+            .json();
+        assert_eq!(
+            refused,
+            json!({ "status": "ASSOCIATION_NOT_ALLOWED_ERROR", "reason": format!("Another primary user with email already exists: {other}") })
+        );
+        assert_eq!(
+            user(&app, &ana).await["user"]["tenantIds"],
+            json!(["public"])
+        );
+        // Once the other leaves t1, she may.
+        let left = app
+            .post(
+                "/t1/recipe/multitenancy/tenant/user/remove",
+                &json!({ "recipeUserId": other }),
+            )
+            .await
+            .json();
+        assert_eq!(left["wasAssociated"], true);
+        let joined = app
+            .post(
+                "/t1/recipe/multitenancy/tenant/user",
+                &json!({ "recipeUserId": ana }),
+            )
+            .await
+            .json();
+        assert_eq!(joined["status"], "OK", "{joined}");
+        assert_eq!(
+            user(&app, &ana).await["user"]["tenantIds"],
+            json!(["public", "t1"])
+        );
+    }
+);

@@ -6,6 +6,10 @@
 //! inside the change's transaction with [`reserve_primary_accounts!`], which reports a clash
 //! so that the caller rolls back.
 
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::with_pool;
+
 /// What kind of account two primary users would share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountKind {
@@ -25,11 +29,10 @@ pub struct AccountConflict {
 impl AccountConflict {
     /// From a row of [`FIND_CONFLICT`].
     pub fn from_row((account_type, primary_user_id): (String, String)) -> Self {
-        let kind = match account_type.as_str() {
-            "email" => AccountKind::Email,
-            "phone" => AccountKind::PhoneNumber,
-            _ => AccountKind::ThirdParty,
-        };
+        let kind = [AccountKind::Email, AccountKind::PhoneNumber]
+            .into_iter()
+            .find(|kind| kind.account_type() == account_type)
+            .unwrap_or(AccountKind::ThirdParty);
         Self {
             kind,
             primary_user_id,
@@ -61,6 +64,42 @@ impl AccountConflict {
             self.primary_user_id
         )
     }
+}
+
+impl AccountKind {
+    fn account_type(self) -> &'static str {
+        match self {
+            AccountKind::Email => "email",
+            AccountKind::PhoneNumber => "phone",
+            AccountKind::ThirdParty => "tparty",
+        }
+    }
+}
+
+/// Whether another primary user holds `value` (an email or a phone number) in a tenant of the
+/// primary group `group`: the check upstream makes before a linked user's email or phone
+/// number changes (the rebuild in the change's transaction still guards against races).
+pub async fn held_by_another(
+    db: &Db,
+    app_id: &str,
+    group: &str,
+    kind: AccountKind,
+    value: &str,
+) -> Result<bool, ApiError> {
+    Ok(with_pool!(db, pool => {
+        sqlx::query_scalar::<_, i32>(
+            "SELECT 1 FROM primary_user_accounts WHERE app_id = $1 AND primary_user_id <> $2 \
+             AND account_type = $3 AND account_value = $4 AND tenant_id IN \
+               (SELECT tenant_id FROM user_tenants WHERE app_id = $1 AND primary_user_id = $2) LIMIT 1",
+        )
+        .bind(app_id)
+        .bind(group)
+        .bind(kind.account_type())
+        .bind(value)
+        .fetch_optional(pool)
+        .await?
+        .is_some()
+    }))
 }
 
 /// The (tenant, account) pairs of the primary group `$2` of app `$1`: every tenant of its

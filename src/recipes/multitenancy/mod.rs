@@ -434,6 +434,9 @@ async fn associate_user(request: Request) -> HandlerResult {
     match store::associate(&request.state.db, &request.tenant, &user_id).await? {
         Association::UnknownUser => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
         Association::EmailTaken => http::json(&json!({ "status": "EMAIL_ALREADY_EXISTS_ERROR" })),
+        Association::NotAllowed(conflict) => http::json(
+            &json!({ "status": "ASSOCIATION_NOT_ALLOWED_ERROR", "reason": conflict.association_reason() }),
+        ),
         Association::PhoneNumberTaken => {
             http::json(&json!({ "status": "PHONE_NUMBER_ALREADY_EXISTS_ERROR" }))
         }

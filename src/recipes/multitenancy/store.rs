@@ -8,8 +8,9 @@ use crate::config::{check_core_config, merge_core_config, Placement, TenantSetti
 use crate::db::{is_unique_violation, now_millis, BeginWrite, Db};
 use crate::error::ApiError;
 use crate::http::TenantId;
+use crate::recipes::core::primary_accounts::{self, AccountConflict};
 use crate::recipes::core::user::email_domain;
-use crate::with_pool;
+use crate::{in_refusable_write_transaction, reserve_primary_accounts, with_pool};
 
 type TenantRow = (
     String,
@@ -303,7 +304,11 @@ pub enum Association {
     EmailTaken,
     PhoneNumberTaken,
     ThirdPartyAccountTaken,
-    Added { was_already_associated: bool },
+    /// The user is linked, and another primary user has one of its accounts in the tenant.
+    NotAllowed(AccountConflict),
+    Added {
+        was_already_associated: bool,
+    },
 }
 
 /// Adds a login method to a tenant. An email-password or passwordless login method needs its
@@ -313,6 +318,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
     type Login = (
         String,
         String,
+        bool,
         i64,
         Option<String>,
         Option<String>,
@@ -321,7 +327,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
     );
     let login: Option<Login> = with_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT recipe_id, primary_user_id, time_joined, email, phone_number, third_party_id, \
+            "SELECT recipe_id, primary_user_id, is_primary, time_joined, email, phone_number, third_party_id, \
              third_party_user_id FROM users WHERE app_id = $1 AND user_id = $2",
         )
         .bind(&tenant.app_id)
@@ -332,6 +338,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
     let Some((
         recipe_id,
         primary_user_id,
+        is_primary,
         time_joined,
         email,
         phone_number,
@@ -342,8 +349,9 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         return Ok(Association::UnknownUser);
     };
     let domain = email.as_deref().and_then(email_domain);
-    let inserted: sqlx::Result<u64> = with_pool!(db, pool => {
-        sqlx::query(
+    let app_id = &tenant.app_id;
+    let inserted: sqlx::Result<Result<u64, AccountConflict>> = in_refusable_write_transaction!(db, tx => async {
+        let rows = sqlx::query(
             "INSERT INTO user_tenants \
              (app_id, tenant_id, user_id, recipe_id, primary_user_id, primary_time_joined, email, email_domain, \
              phone_number, third_party_id, third_party_user_id) \
@@ -360,14 +368,24 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
         .bind(&phone_number)
         .bind(&third_party_id)
         .bind(&third_party_user_id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        // A linked user joins with its group's time joined, and its group's accounts must
+        // not be another primary user's in the tenant.
+        if is_primary && rows > 0 {
+            sqlx::query(primary_accounts::REFRESH_GROUP_TIME).bind(app_id).bind(&primary_user_id).execute(&mut *tx).await?;
+            if let Some(conflict) = reserve_primary_accounts!(tx, app_id, &primary_user_id).await? {
+                return Ok(Err(conflict));
+            }
+        }
+        Ok::<_, sqlx::Error>(Ok(rows))
     });
     match inserted {
-        Ok(rows) => Ok(Association::Added {
+        Ok(Ok(rows)) => Ok(Association::Added {
             was_already_associated: rows == 0,
         }),
+        Ok(Err(conflict)) => Ok(Association::NotAllowed(conflict)),
         Err(error) if is_unique_violation(&error) => {
             if third_party_id.is_some() {
                 return Ok(Association::ThirdPartyAccountTaken);
@@ -416,14 +434,14 @@ pub async fn disassociate(
 ) -> Result<Option<bool>, ApiError> {
     Ok(with_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let known: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE app_id = $1 AND user_id = $2")
+        let known: Option<(String, bool)> = sqlx::query_as("SELECT primary_user_id, is_primary FROM users WHERE app_id = $1 AND user_id = $2")
             .bind(&tenant.app_id)
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if known.is_none() {
+        let Some((primary_user_id, is_primary)) = known else {
             return Ok(None);
-        }
+        };
         let mut removed = 0;
         for (statement, id) in [
             ("DELETE FROM user_tenants WHERE app_id = $1 AND tenant_id = $2 AND user_id = $3", user_id),
@@ -438,6 +456,10 @@ pub async fn disassociate(
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+        }
+        if is_primary {
+            // The group may have left the tenant: its accounts there are free again.
+            reserve_primary_accounts!(tx, &tenant.app_id, &primary_user_id).await?;
         }
         tx.commit().await?;
         Some(removed > 0)

@@ -20,7 +20,11 @@ use super::useridmapping;
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::ApiError;
 use crate::http::{self, HandlerResult, JsonInput, Request, Routes, Scope, TenantId, Update};
-use crate::{in_write_transaction, update_login_method_account, with_pool};
+use crate::recipes::core::primary_accounts::{self, AccountConflict, AccountKind};
+use crate::{
+    in_refusable_write_transaction, reserve_primary_accounts, update_login_method_account,
+    with_pool,
+};
 
 /// Upstream's answer when a tenant's first factors leave Passwordless out (before CDI 5.1).
 const NOT_ENABLED: &str = "Passwordless login not enabled for tenant";
@@ -535,6 +539,21 @@ async fn user_of(request: &Request, contact: &Contact) -> Result<Option<User>, A
     }
 }
 
+/// Upstream's answer when a linked user's new email or phone number is another primary
+/// user's.
+fn change_not_allowed(kind: AccountKind) -> Value {
+    match kind {
+        AccountKind::PhoneNumber => json!({
+            "status": "PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR",
+            "reason": "New phone number is associated with another primary user ID",
+        }),
+        _ => json!({
+            "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+            "reason": "New email is associated with another primary user ID",
+        }),
+    }
+}
+
 /// Changes or removes the email and the phone number of a passwordless login method
 /// (`null` removes; one of them must remain), atomically. Sign-ins in progress for the old
 /// and the new values are dropped.
@@ -553,16 +572,17 @@ async fn update_user(request: Request) -> HandlerResult {
     let state = &request.state;
     let app_id = &request.tenant.app_id;
     let recipe_user_id = useridmapping::resolve(&state.db, app_id, &recipe_user_id).await?;
-    let method = find_user(&state.db, app_id, &recipe_user_id)
-        .await?
-        .and_then(|user| {
-            user.login_methods.into_iter().find(|method| {
-                method.recipe_user_id == recipe_user_id && method.recipe_id == PASSWORDLESS
-            })
-        });
-    let Some(method) = method else {
+    let user = find_user(&state.db, app_id, &recipe_user_id).await?;
+    let method = user.as_ref().and_then(|user| {
+        user.login_methods.iter().find(|method| {
+            method.recipe_user_id == recipe_user_id && method.recipe_id == PASSWORDLESS
+        })
+    });
+    let (Some(user), Some(method)) = (&user, method) else {
         return http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" }));
     };
+    // New values of a linked user must not be another primary user's in its tenants.
+    let group = user.is_primary.then_some(user.id.as_str());
     let keeps = |update: &Update<String>, current: &Option<String>| match update {
         Update::Keep => current.is_some(),
         Update::Reset => false,
@@ -592,16 +612,33 @@ async fn update_user(request: Request) -> HandlerResult {
             ));
         }
     }
+    if let Some(group) = group {
+        for (kind, value) in [
+            (AccountKind::Email, &new_email),
+            (AccountKind::PhoneNumber, &new_phone_number),
+        ] {
+            let Some(value) = value else { continue };
+            if primary_accounts::held_by_another(&state.db, app_id, group, kind, value).await? {
+                return http::json(&change_not_allowed(kind));
+            }
+        }
+    }
     let mut clash = None;
-    let updated: sqlx::Result<()> = in_write_transaction!(&state.db, tx => async {
+    let updated: sqlx::Result<Result<(), AccountConflict>> = in_refusable_write_transaction!(&state.db, tx => async {
         for (change, status) in &changes {
             clash = Some(*status);
             update_login_method_account!(tx, app_id, &recipe_user_id, change).await?;
         }
-        Ok::<(), sqlx::Error>(())
+        if let Some(group) = group {
+            if let Some(conflict) = reserve_primary_accounts!(tx, app_id, group).await? {
+                return Ok(Err(conflict));
+            }
+        }
+        Ok::<_, sqlx::Error>(Ok(()))
     });
     match updated {
-        Ok(()) => {}
+        Ok(Ok(())) => {}
+        Ok(Err(conflict)) => return http::json(&change_not_allowed(conflict.kind)),
         Err(error) if is_unique_violation(&error) => {
             return http::json(&json!({ "status": clash }));
         }
