@@ -167,6 +167,17 @@ on_both_backends!(a_primary_user_links_and_unlinks_login_methods, |backend| {
         .await
         .json();
     assert_eq!(found["users"].as_array().unwrap().len(), 1);
+    // Both accounts, each on another login method of the one user.
+    let found = app
+        .get("/users/by-accountinfo?email=ana%40example.com&thirdPartyId=google&thirdPartyUserId=g-ana&doUnionOfAccountInfo=false")
+        .await
+        .json();
+    assert_eq!(found["users"][0]["id"], ana);
+    let none = app
+        .get("/users/by-accountinfo?email=ana%40example.com&thirdPartyId=google&thirdPartyUserId=other&doUnionOfAccountInfo=false")
+        .await
+        .json();
+    assert_eq!(none["users"], json!([]));
 
     let unlinked = unlink(&app, &google).await;
     assert_eq!(

@@ -52,6 +52,14 @@ pub struct ThirdPartyAccount {
 }
 
 impl ThirdPartyAccount {
+    /// The account of a provider id and a user id there, when both are given.
+    pub fn from_pair(id: Option<String>, user_id: Option<String>) -> Option<Self> {
+        Some(Self {
+            id: id?,
+            user_id: user_id?,
+        })
+    }
+
     fn to_json(&self) -> Value {
         json!({ "id": self.id, "userId": self.user_id })
     }
@@ -448,9 +456,7 @@ fn fold_users(rows: Vec<LoginMethodRow>) -> HashMap<String, User> {
                 time_joined,
                 email,
                 phone_number,
-                third_party: third_party_id
-                    .zip(third_party_user_id)
-                    .map(|(id, user_id)| ThirdPartyAccount { id, user_id }),
+                third_party: ThirdPartyAccount::from_pair(third_party_id, third_party_user_id),
                 tenant_ids: Vec::new(),
                 verified,
             });

@@ -6,7 +6,8 @@ use serde_json::json;
 
 use super::primary_accounts;
 use super::user::{
-    find_user, load_users, normalise_email, normalise_phone_number, LoginMethod, User,
+    find_user, load_users, normalise_email, normalise_phone_number, LoginMethod, ThirdPartyAccount,
+    User,
 };
 use crate::db::{placeholders, BeginWrite, Db};
 use crate::error::ApiError;
@@ -506,20 +507,31 @@ async fn users_by_account_info(request: Request) -> HandlerResult {
     if webauthn_credential_id.is_some() {
         matches.push(Vec::new());
     }
+    // The users found in the tenant by any of them; for an intersection, those of them that
+    // have every account asked for, on any of their login methods (in any tenant).
     let mut ids: Vec<String> = Vec::new();
-    for (i, found) in matches.iter().enumerate() {
-        for id in found {
-            let wanted = union
-                || matches[..i]
-                    .iter()
-                    .chain(&matches[i + 1..])
-                    .all(|other| other.contains(id));
-            if wanted && !ids.contains(id) {
-                ids.push(id.clone());
-            }
+    for id in matches.into_iter().flatten() {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
     let mut users = load_users(&request.state.db, &request.tenant.app_id, &ids).await?;
+    if !union {
+        let account = ThirdPartyAccount::from_pair(third_party_id, third_party_user_id);
+        users.retain(|user| {
+            let has = |found: &dyn Fn(&LoginMethod) -> bool| user.login_methods.iter().any(found);
+            email
+                .as_ref()
+                .is_none_or(|email| has(&|m| m.email.as_ref() == Some(email)))
+                && phone_number
+                    .as_ref()
+                    .is_none_or(|phone| has(&|m| m.phone_number.as_ref() == Some(phone)))
+                && account
+                    .as_ref()
+                    .is_none_or(|account| has(&|m| m.third_party.as_ref() == Some(account)))
+                && webauthn_credential_id.is_none()
+        });
+    }
     users.sort_by_key(User::time_joined);
     http::json(
         &json!({ "status": "OK", "users": users.iter().map(|user| user.to_json(request.cdi)).collect::<Vec<_>>() }),
