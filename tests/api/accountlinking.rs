@@ -304,6 +304,42 @@ on_both_backends!(mapped_ids_are_accepted_and_shown, |backend| {
         .collect();
     assert_eq!(methods, ["ana-ext", "google-ext"]);
     assert_eq!(user(&app, "google-ext").await["user"]["id"], "ana-ext");
+    // Sessions of either login method, named by either id, are the primary user's shown id,
+    // and are stored (and so revoked) under the login method's shown id.
+    for (given, recipe_user) in [
+        ("google-ext", "google-ext"),
+        (google.as_str(), "google-ext"),
+        (ana.as_str(), "ana-ext"),
+    ] {
+        let session = app
+            .post(
+                "/recipe/session",
+                &json!({ "userId": given, "userDataInJWT": {}, "userDataInDatabase": {}, "enableAntiCsrf": false }),
+            )
+            .await
+            .json();
+        assert_eq!(session["session"]["userId"], "ana-ext", "{given}");
+        assert_eq!(session["session"]["recipeUserId"], recipe_user, "{given}");
+        let handle = session["session"]["handle"].as_str().unwrap();
+        let read = app
+            .get(&format!("/recipe/session?sessionHandle={handle}"))
+            .await
+            .json();
+        assert_eq!(
+            (read["userId"].as_str(), read["recipeUserId"].as_str()),
+            (Some("ana-ext"), Some(recipe_user))
+        );
+    }
+    let handles = app.get("/recipe/session/user?userId=ana-ext").await.json();
+    assert_eq!(handles["sessionHandles"].as_array().unwrap().len(), 3);
+    let only_google = app
+        .get("/recipe/session/user?userId=google-ext&fetchSessionsForAllLinkedAccounts=false")
+        .await
+        .json();
+    assert_eq!(only_google["sessionHandles"].as_array().unwrap().len(), 2);
+    // One active user, however its sessions were named.
+    let active = app.get("/users/count/active?since=0").await.json();
+    assert_eq!(active["count"], 1);
 });
 
 on_both_backends!(deleting_linked_users, |backend| {

@@ -205,7 +205,7 @@ async fn create(request: Request) -> HandlerResult {
     // The insert answers with the user the session belongs to (the recipe user's primary
     // user), which the access token names.
     // Storing the session also marks its user active (a trigger: see the migrations).
-    row.user_id = store::insert(&state.db, app_id, &row).await?;
+    (row.recipe_user_id, row.user_id) = store::insert(&state.db, app_id, &row).await?;
     state.metrics.sessions_created.inc();
     issue(&request, &row, refresh).await
 }

@@ -34,15 +34,23 @@ type Row = (
     bool,
 );
 
-/// The columns of [`Row`]; `s` is the session, `u` its user (absent for ids the app keeps
-/// outside gatehouse, which then are their own primary id).
-pub const SELECT: &str = "SELECT s.tenant_id, s.session_handle, s.user_id, COALESCE(u.primary_user_id, s.user_id), \
+/// The columns of [`Row`]; `s` is the session, stored under its login method's shown id (the
+/// application's own when mapped), `u` that login method (absent for ids the app keeps outside
+/// gatehouse, which then are their own primary id), `pm` the mapping of its primary user.
+pub const SELECT: &str = "SELECT s.tenant_id, s.session_handle, s.user_id, \
+       COALESCE(pm.external_user_id, u.primary_user_id, s.user_id), \
      s.refresh_token_hash_2, s.session_data, s.jwt_user_payload, s.expires_at, s.created_at, s.use_static_key \
-     FROM sessions s LEFT JOIN users u ON u.app_id = s.app_id AND u.user_id = s.user_id";
+     FROM sessions s \
+     LEFT JOIN userid_mapping m ON m.app_id = s.app_id AND m.external_user_id = s.user_id \
+     LEFT JOIN users u ON u.app_id = s.app_id AND u.user_id = COALESCE(m.supertokens_user_id, s.user_id) \
+     LEFT JOIN userid_mapping pm ON pm.app_id = s.app_id AND pm.supertokens_user_id = u.primary_user_id";
 
-/// In the `RETURNING` of a statement that writes a session: the primary id of its user.
-const PRIMARY_USER_OF_WRITTEN_SESSION: &str = "COALESCE((SELECT u.primary_user_id FROM users u \
-     WHERE u.app_id = sessions.app_id AND u.user_id = sessions.user_id), user_id)";
+/// In the `RETURNING` of a statement that writes a session: the shown id of its primary user.
+const PRIMARY_USER_OF_WRITTEN_SESSION: &str = "COALESCE((SELECT COALESCE(pm.external_user_id, u.primary_user_id) \
+       FROM users u LEFT JOIN userid_mapping pm ON pm.app_id = u.app_id AND pm.supertokens_user_id = u.primary_user_id \
+       WHERE u.app_id = sessions.app_id AND u.user_id = COALESCE((SELECT m.supertokens_user_id FROM userid_mapping m \
+         WHERE m.app_id = sessions.app_id AND m.external_user_id = sessions.user_id), sessions.user_id)), \
+     sessions.user_id)";
 
 pub fn from_row(row: Row) -> Result<SessionRow, ApiError> {
     let (
@@ -78,14 +86,21 @@ fn parse_object(text: &str) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// Stores a new session; answers with the primary id of its user (the recipe user id
-/// itself when gatehouse does not know that user: the app keeps its users elsewhere).
-pub async fn insert(db: &Db, app_id: &str, session: &SessionRow) -> Result<String, ApiError> {
+/// Stores a new session under its login method's shown id (either id may be given); answers
+/// with that id and the shown id of its primary user (the given id itself when gatehouse does
+/// not know that user: the app keeps its users elsewhere).
+pub async fn insert(
+    db: &Db,
+    app_id: &str,
+    session: &SessionRow,
+) -> Result<(String, String), ApiError> {
     Ok(with_pool!(db, pool => {
-        sqlx::query_scalar(&format!(
+        sqlx::query_as(&format!(
             "INSERT INTO sessions (app_id, tenant_id, session_handle, user_id, refresh_token_hash_2, session_data, \
-             jwt_user_payload, expires_at, created_at, use_static_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             RETURNING {PRIMARY_USER_OF_WRITTEN_SESSION}"
+             jwt_user_payload, expires_at, created_at, use_static_key) VALUES ($1, $2, $3, \
+             COALESCE((SELECT external_user_id FROM userid_mapping WHERE app_id = $1 AND supertokens_user_id = $4), $4), \
+             $5, $6, $7, $8, $9, $10) \
+             RETURNING user_id, {PRIMARY_USER_OF_WRITTEN_SESSION}"
         ))
         .bind(app_id)
         .bind(&session.tenant_id)
