@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::core::user::{
-    find_user, normalise_email, touch_last_active, AccountInfo, LoginMethod, NewLoginMethod, User,
-    EMAILPASSWORD,
+    find_user, lookup_answer, normalise_email, touch_last_active, AccountInfo, LoginMethod,
+    NewLoginMethod, User, EMAILPASSWORD,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
@@ -192,12 +192,7 @@ async fn get_user(request: Request) -> HandlerResult {
             let user = find_user(db, app_id, &user_id)
                 .await?
                 .and_then(|user| user.only_login_method(&user_id, EMAILPASSWORD));
-            match user {
-                Some(user) => http::json(
-                    &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }),
-                ),
-                None => http::json(&json!({ "status": "UNKNOWN_USER_ID_ERROR" })),
-            }
+            http::json(&lookup_answer(user, "UNKNOWN_USER_ID_ERROR", request.cdi))
         }
         (None, Some(email)) => {
             let email = normalise_email(&email);
@@ -206,12 +201,7 @@ async fn get_user(request: Request) -> HandlerResult {
                 Some((recipe_user_id, _)) => find_user(db, app_id, &recipe_user_id).await?,
                 None => None,
             };
-            match user {
-                Some(user) => http::json(
-                    &json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }),
-                ),
-                None => http::json(&json!({ "status": "UNKNOWN_EMAIL_ERROR" })),
-            }
+            http::json(&lookup_answer(user, "UNKNOWN_EMAIL_ERROR", request.cdi))
         }
     }
 }

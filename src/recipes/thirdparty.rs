@@ -5,8 +5,8 @@ use actix_web::http::Method;
 use serde_json::json;
 
 use super::core::user::{
-    create_login_method, find_user, load_users, normalise_email, touch_last_active, AccountInfo,
-    NewLoginMethod, ThirdPartyAccount, THIRDPARTY,
+    create_login_method, find_user, load_users, lookup_answer, normalise_email, touch_last_active,
+    AccountInfo, NewLoginMethod, ThirdPartyAccount, THIRDPARTY,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
@@ -127,12 +127,7 @@ async fn get_user(request: Request) -> HandlerResult {
             ))
         }
     };
-    match user {
-        Some(user) => {
-            http::json(&json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }))
-        }
-        None => http::json(&json!({ "status": unknown })),
-    }
+    http::json(&lookup_answer(user, unknown, request.cdi))
 }
 
 /// The deprecated look-up of the tenant's ThirdParty users with an email.

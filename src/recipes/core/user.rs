@@ -246,6 +246,15 @@ impl User {
     }
 }
 
+/// The answer of a recipe's deprecated look-up (GET /recipe/user): the user in the recipe's
+/// shape for the version, or the recipe's status for an unknown one.
+pub fn lookup_answer(user: Option<User>, unknown_status: &str, cdi: CdiVersion) -> Value {
+    match user {
+        Some(user) => json!({ "status": "OK", "user": user.recipe_answer_json(cdi) }),
+        None => json!({ "status": unknown_status }),
+    }
+}
+
 /// The part of an email after its last `@`, which domain searches read.
 pub fn email_domain(email: &str) -> Option<&str> {
     email.rsplit_once('@').map(|(_, domain)| domain)

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use self::codes::{DeviceId, EncodingError, LinkCode, Salt};
 use self::store::{Attempt, Checked, Contact, Device, DeviceFilter, NewCode, Offered};
 use super::core::user::{
-    create_login_method, find_user, normalise_email, normalise_phone_number, touch_last_active,
-    AccountInfo, NewLoginMethod, User, PASSWORDLESS,
+    create_login_method, find_user, lookup_answer, normalise_email, normalise_phone_number,
+    touch_last_active, AccountInfo, NewLoginMethod, User, PASSWORDLESS,
 };
 use super::multitenancy::{ensure_recipe_allowed, LoginRecipe};
 use super::useridmapping;
@@ -522,12 +522,7 @@ async fn get_user(request: Request) -> HandlerResult {
             ))
         }
     };
-    match user {
-        Some(user) => {
-            http::json(&json!({ "status": "OK", "user": user.recipe_answer_json(request.cdi) }))
-        }
-        None => http::json(&json!({ "status": unknown })),
-    }
+    http::json(&lookup_answer(user, unknown, request.cdi))
 }
 
 /// The user whose passwordless login method in the request's tenant has `contact`.
