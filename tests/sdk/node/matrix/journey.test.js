@@ -57,6 +57,12 @@ const PL_EMAIL_NEW = `matrix-node${release.name}-pl-new-${TAG}@example.com`;
 const PL_PHONE_DIGITS = String(crypto.randomInt(0, 1e6)).padStart(6, "0");
 const PL_PHONE_INPUT = `+1 650 5${PL_PHONE_DIGITS.slice(0, 2)} ${PL_PHONE_DIGITS.slice(2)}`;
 const PL_PHONE = `+16505${PL_PHONE_DIGITS}`;
+// The account-linking leg: an email-password user with AL_EMAIL becomes
+// primary and a third-party user (AL_TP_USER_ID) with the same email is linked
+// to it; another email-password user (AL_OTHER_EMAIL) is the other target.
+const AL_EMAIL = `matrix-node${release.name}-al-${TAG}@example.com`;
+const AL_OTHER_EMAIL = `matrix-node${release.name}-al-other-${TAG}@example.com`;
+const AL_TP_USER_ID = `matrix-al-google-${TAG}`;
 // The core's defaults (gatehouse runs with them in the matrix).
 const PL_MAX_ATTEMPTS = 5;
 const PL_CODE_LIFETIME = 15 * 60 * 1000;
@@ -71,9 +77,9 @@ function need(key) {
 }
 
 // A journey step: runs fn and, when it fails, appends the core exchanges the
-// step caused to the error message.
-function step(name, fn) {
-    test(`[node ${release.name} / CDI ${release.cdi}] ${name}`, async () => {
+// step caused to the error message. options.skip (a reason) skips it.
+function step(name, fn, options = {}) {
+    test(`[node ${release.name} / CDI ${release.cdi}] ${name}`, { skip: options.skip }, async () => {
         const start = proxy.exchanges.length;
         const calls = () => proxy.exchanges.slice(start);
         try {
@@ -866,6 +872,249 @@ step("passwordless: delete the users; they are gone", async () => {
         assert.equal(await pl.getUserById(id), undefined);
     }
 });
+
+// --- account linking (16.x and later, CDI 4.0+), through the release's own
+// AccountLinking functions and SuperTokens.getUser / deleteUser. The users are
+// made with the recipe functions; the AccountLinking recipe is not configured
+// (no automatic linking), so only the manual calls here link anything. 15.x
+// (CDI 3.0) has no account linking: the leg is skipped.
+
+const al = api.accountLinking;
+const alSkip = al ? undefined : `supertokens-node ${release.name} (CDI ${release.cdi}) has no account linking`;
+const AccountLinking = al?.AccountLinking;
+const rid = (id) => SuperTokens.convertToRecipeUserId(id);
+
+// The fields of the core's user JSON at the release's CDI (5.3+ adds webauthn)
+// and of a login method of an email-password or third-party user.
+const AL_USER_KEYS = ["emails", "id", "isPrimaryUser", "loginMethods", "phoneNumbers", "tenantIds", "thirdParty", "timeJoined", ...(cdiAtLeast("5.3") ? ["webauthn"] : [])].sort();
+const AL_LOGIN_METHOD_KEYS = ["email", "recipeId", "recipeUserId", "tenantIds", "timeJoined", "verified"];
+
+function assertCoreUserShape(user) {
+    assert.deepEqual(Object.keys(user).sort(), AL_USER_KEYS, `CDI ${release.cdi} user JSON`);
+    for (const lm of user.loginMethods) {
+        const keys = lm.recipeId === "thirdparty" ? [...AL_LOGIN_METHOD_KEYS, "thirdParty"] : AL_LOGIN_METHOD_KEYS;
+        assert.deepEqual(Object.keys(lm).sort(), keys.sort(), JSON.stringify(lm));
+    }
+}
+
+function lastRequest(calls, path) {
+    const e = calls().filter((e) => `${e.method} ${e.path}` === path).pop();
+    assert.ok(e, `no ${path} in ${calls().map((e) => `${e.method} ${e.path}`).join(", ")}`);
+    return e;
+}
+
+// The linked user: the email-password primary user with the third-party
+// login method, both unverified, in public.
+function linkedUser(primaryId, linkedId) {
+    return {
+        id: primaryId,
+        isPrimaryUser: true,
+        emails: [AL_EMAIL],
+        thirdParty: [{ id: PROVIDER, userId: AL_TP_USER_ID }],
+        tenantIds: ["public"],
+        loginMethods: [
+            { recipeId: "emailpassword", recipeUserId: primaryId, email: AL_EMAIL, thirdParty: undefined, verified: false, tenantIds: ["public"] },
+            { recipeId: "thirdparty", recipeUserId: linkedId, email: AL_EMAIL, thirdParty: { id: PROVIDER, userId: AL_TP_USER_ID }, verified: false, tenantIds: ["public"] },
+        ],
+    };
+}
+
+step(
+    "account linking: an email-password user becomes primary (canCreatePrimaryUser, createPrimaryUser)",
+    async ({ calls, corePaths }) => {
+        const res = await EmailPassword.signUp("public", AL_EMAIL, PASSWORD);
+        assert.equal(res.status, "OK", JSON.stringify(res));
+        const id = res.user.id;
+        journey.alPrimaryId = id;
+        assert.equal(res.user.isPrimaryUser, false);
+        assert.deepEqual(await AccountLinking.canCreatePrimaryUser(rid(id)), { status: "OK", wasAlreadyAPrimaryUser: false });
+        assert.equal(lastRequest(calls, "GET /recipe/accountlinking/user/primary/check").query, `?recipeUserId=${id}`);
+        assert.equal((await SuperTokens.getUser(id)).isPrimaryUser, false, "checking changes nothing");
+
+        const made = await AccountLinking.createPrimaryUser(rid(id));
+        assert.equal(made.status, "OK", JSON.stringify(made));
+        assert.equal(made.wasAlreadyAPrimaryUser, false);
+        assert.deepEqual(al.user(made.user), {
+            id,
+            isPrimaryUser: true,
+            emails: [AL_EMAIL],
+            thirdParty: [],
+            tenantIds: ["public"],
+            loginMethods: [{ recipeId: "emailpassword", recipeUserId: id, email: AL_EMAIL, thirdParty: undefined, verified: false, tenantIds: ["public"] }],
+        });
+        const create = lastRequest(calls, "POST /recipe/accountlinking/user/primary");
+        assert.deepEqual(JSON.parse(create.requestBody), { recipeUserId: id });
+        const answer = JSON.parse(create.responseBody);
+        assert.deepEqual(Object.keys(answer).sort(), ["status", "user", "wasAlreadyAPrimaryUser"]);
+        assertCoreUserShape(answer.user);
+
+        const again = await AccountLinking.createPrimaryUser(rid(id));
+        assert.deepEqual([again.status, again.wasAlreadyAPrimaryUser, again.user.id], ["OK", true, id]);
+        assert.deepEqual(await AccountLinking.canCreatePrimaryUser(rid(id)), { status: "OK", wasAlreadyAPrimaryUser: true });
+        assert.equal((await SuperTokens.getUser(id)).isPrimaryUser, true);
+        for (const e of calls().filter((e) => e.path.startsWith("/recipe/accountlinking/"))) {
+            assert.equal(e.rid, "accountlinking", describe(e));
+        }
+        assert.ok(corePaths().includes("GET /user/id"), corePaths().join(", "));
+    },
+    { skip: alSkip },
+);
+
+step(
+    "account linking: a third-party user with the same email is linked to it (canLinkAccounts, linkAccounts); the linked user",
+    async ({ calls }) => {
+        const primaryId = need("alPrimaryId");
+        const made = await api.manuallyCreateOrUpdateUser("public", PROVIDER, AL_TP_USER_ID, AL_EMAIL);
+        assert.equal(made.status, "OK", JSON.stringify(made));
+        assert.equal(made.createdNew, true);
+        const linkedId = made.recipeUserId;
+        journey.alLinkedId = linkedId;
+        assert.equal(made.user.id, linkedId, "not linked by the SDK: automatic linking is off");
+        assert.equal(made.user.isPrimaryUser, false);
+
+        // The primary user has the email: the third-party user cannot become primary.
+        const refused = await AccountLinking.canCreatePrimaryUser(rid(linkedId));
+        assert.equal(refused.status, "ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR", JSON.stringify(refused));
+        assert.equal(refused.primaryUserId, primaryId);
+        assert.equal(refused.description, "This user's email is already associated with another user ID");
+
+        assert.deepEqual(await AccountLinking.canLinkAccounts(rid(linkedId), primaryId), { status: "OK", accountsAlreadyLinked: false });
+        assert.equal(lastRequest(calls, "GET /recipe/accountlinking/user/link/check").query, `?recipeUserId=${linkedId}&primaryUserId=${primaryId}`);
+        const linked = await AccountLinking.linkAccounts(rid(linkedId), primaryId);
+        assert.equal(linked.status, "OK", JSON.stringify(linked));
+        assert.equal(linked.accountsAlreadyLinked, false);
+        assert.deepEqual(al.user(linked.user), linkedUser(primaryId, linkedId));
+        const link = lastRequest(calls, "POST /recipe/accountlinking/user/link");
+        assert.deepEqual(JSON.parse(link.requestBody), { recipeUserId: linkedId, primaryUserId: primaryId });
+        const answer = JSON.parse(link.responseBody);
+        assert.deepEqual(Object.keys(answer).sort(), ["accountsAlreadyLinked", "status", "user"]);
+        assertCoreUserShape(answer.user);
+
+        // Either id reads the linked user; its email finds it once.
+        assert.deepEqual(al.user(await SuperTokens.getUser(linkedId)), linkedUser(primaryId, linkedId));
+        assert.deepEqual(al.user(await SuperTokens.getUser(primaryId)), linkedUser(primaryId, linkedId));
+        assert.deepEqual((await SuperTokens.listUsersByAccountInfo("public", { email: AL_EMAIL })).map((u) => u.id), [primaryId]);
+        assertCoreUserShape(JSON.parse(lastRequest(calls, "GET /user/id").responseBody).user);
+
+        const again = await AccountLinking.linkAccounts(rid(linkedId), primaryId);
+        assert.deepEqual([again.status, again.accountsAlreadyLinked], ["OK", true]);
+        assert.deepEqual(al.user(again.user), linkedUser(primaryId, linkedId));
+        assert.deepEqual(await AccountLinking.canLinkAccounts(rid(linkedId), primaryId), { status: "OK", accountsAlreadyLinked: true });
+        // A linked login method cannot become primary itself.
+        const linkedRefused = await AccountLinking.createPrimaryUser(rid(linkedId));
+        assert.equal(linkedRefused.status, "RECIPE_USER_ID_ALREADY_LINKED_WITH_PRIMARY_USER_ID_ERROR", JSON.stringify(linkedRefused));
+        assert.equal(linkedRefused.primaryUserId, primaryId);
+    },
+    { skip: alSkip },
+);
+
+step(
+    "account linking: a session of the linked login method: userId is the primary user, recipeUserId the login method",
+    async ({ calls }) => {
+        const primaryId = need("alPrimaryId");
+        const linkedId = need("alLinkedId");
+        const s = await Session.createNewSessionWithoutRequestResponse("public", rid(linkedId), { journey: TAG });
+        journey.alHandle = s.getHandle();
+        assert.equal(s.getUserId(), primaryId);
+        assert.equal(s.getRecipeUserId().getAsString(), linkedId);
+        const create = lastRequest(calls, "POST /public/recipe/session");
+        assert.equal(JSON.parse(create.requestBody).userId, linkedId, "the SDK sends the login method's id");
+        const session = JSON.parse(create.responseBody).session;
+        assert.deepEqual([session.userId, session.recipeUserId], [primaryId, linkedId]);
+        const { payload } = decodeJwt(s.getAllSessionTokensDangerously().accessToken);
+        assert.deepEqual([payload.sub, payload.rsub], [primaryId, linkedId]);
+        const info = await Session.getSessionInformation(s.getHandle());
+        assert.deepEqual([info.userId, info.recipeUserId.getAsString()], [primaryId, linkedId]);
+        // The session is found by the primary user and by the login method.
+        assert.ok((await Session.getAllSessionHandlesForUser(primaryId)).includes(s.getHandle()));
+    },
+    { skip: alSkip },
+);
+
+step(
+    "account linking: a target that is not primary (INPUT_USER_IS_NOT_A_PRIMARY_USER), a login method linked elsewhere (RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR)",
+    async ({ calls }) => {
+        const primaryId = need("alPrimaryId");
+        const linkedId = need("alLinkedId");
+        const res = await EmailPassword.signUp("public", AL_OTHER_EMAIL, PASSWORD);
+        assert.equal(res.status, "OK", JSON.stringify(res));
+        const otherId = res.user.id;
+        journey.alOtherId = otherId;
+
+        assert.deepEqual(await AccountLinking.canLinkAccounts(rid(linkedId), otherId), { status: "INPUT_USER_IS_NOT_A_PRIMARY_USER" });
+        assert.deepEqual(await AccountLinking.linkAccounts(rid(linkedId), otherId), { status: "INPUT_USER_IS_NOT_A_PRIMARY_USER" });
+        assert.deepEqual(JSON.parse(lastRequest(calls, "POST /recipe/accountlinking/user/link").responseBody), { status: "INPUT_USER_IS_NOT_A_PRIMARY_USER" });
+
+        const made = await AccountLinking.createPrimaryUser(rid(otherId));
+        assert.deepEqual([made.status, made.wasAlreadyAPrimaryUser], ["OK", false]);
+        const check = await AccountLinking.canLinkAccounts(rid(linkedId), otherId);
+        assert.equal(check.status, "RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR", JSON.stringify(check));
+        assert.equal(check.primaryUserId, primaryId);
+        assert.equal(typeof check.description, "string");
+        const checkAnswer = JSON.parse(lastRequest(calls, "GET /recipe/accountlinking/user/link/check").responseBody);
+        assert.deepEqual(Object.keys(checkAnswer).sort(), ["description", "primaryUserId", "status"]);
+
+        const link = await AccountLinking.linkAccounts(rid(linkedId), otherId);
+        assert.equal(link.status, "RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR", JSON.stringify(link));
+        assert.equal(link.primaryUserId, primaryId);
+        // The SDK hands back the user the login method belongs to.
+        assert.deepEqual(al.user(link.user), linkedUser(primaryId, linkedId));
+        const linkAnswer = JSON.parse(lastRequest(calls, "POST /recipe/accountlinking/user/link").responseBody);
+        assert.deepEqual(Object.keys(linkAnswer).sort(), ["description", "primaryUserId", "status", "user"]);
+        assertCoreUserShape(linkAnswer.user);
+
+        // Nothing changed.
+        assert.deepEqual(al.user(await SuperTokens.getUser(linkedId)), linkedUser(primaryId, linkedId));
+        assert.deepEqual((await SuperTokens.getUser(otherId)).loginMethods.map((lm) => lm.recipeUserId.getAsString()), [otherId]);
+    },
+    { skip: alSkip },
+);
+
+step(
+    "account linking: unlink the login method: it is a user of its own again, its session is revoked",
+    async ({ calls }) => {
+        const primaryId = need("alPrimaryId");
+        const linkedId = need("alLinkedId");
+        assert.deepEqual(await AccountLinking.unlinkAccount(rid(linkedId)), { status: "OK", wasRecipeUserDeleted: false, wasLinked: true });
+        assert.deepEqual(JSON.parse(lastRequest(calls, "POST /recipe/accountlinking/user/unlink").requestBody), { recipeUserId: linkedId });
+        assert.deepEqual(al.user(await SuperTokens.getUser(linkedId)), {
+            id: linkedId,
+            isPrimaryUser: false,
+            emails: [AL_EMAIL],
+            thirdParty: [{ id: PROVIDER, userId: AL_TP_USER_ID }],
+            tenantIds: ["public"],
+            loginMethods: [linkedUser(primaryId, linkedId).loginMethods[1]],
+        });
+        const primary = al.user(await SuperTokens.getUser(primaryId));
+        assert.deepEqual([primary.isPrimaryUser, primary.loginMethods.map((lm) => lm.recipeUserId)], [true, [primaryId]]);
+        // The core revokes the sessions of the unlinked login method.
+        if (journey.alHandle !== undefined) {
+            assert.equal(await Session.getSessionInformation(journey.alHandle), undefined, "the unlinked login method's session is revoked");
+        }
+        assert.deepEqual(await AccountLinking.unlinkAccount(rid(linkedId)), { status: "OK", wasRecipeUserDeleted: false, wasLinked: false });
+    },
+    { skip: alSkip },
+);
+
+step(
+    "account linking: linked again, the primary user is deleted with removeAllLinkedAccounts: its login methods are gone",
+    async ({ calls }) => {
+        const primaryId = need("alPrimaryId");
+        const linkedId = need("alLinkedId");
+        const linked = await AccountLinking.linkAccounts(rid(linkedId), primaryId);
+        assert.deepEqual([linked.status, linked.accountsAlreadyLinked], ["OK", false]);
+        await al.deleteUser(primaryId, true);
+        assert.deepEqual(JSON.parse(lastRequest(calls, "POST /user/remove").requestBody), { userId: primaryId, removeAllLinkedAccounts: true });
+        assert.equal(await SuperTokens.getUser(primaryId), undefined);
+        assert.equal(await SuperTokens.getUser(linkedId), undefined, "the linked login method went with it");
+        assert.deepEqual(await SuperTokens.listUsersByAccountInfo("public", { email: AL_EMAIL }), []);
+        const otherId = need("alOtherId");
+        await al.deleteUser(otherId, false);
+        assert.deepEqual(JSON.parse(lastRequest(calls, "POST /user/remove").requestBody), { userId: otherId, removeAllLinkedAccounts: false });
+        assert.equal(await SuperTokens.getUser(otherId), undefined);
+    },
+    { skip: alSkip },
+);
 
 step("every core call of the journey carried the negotiated cdi-version", async () => {
     const sdkCalls = proxy.exchanges.filter((e) => e.path !== "/apiversion" && !isJwksFetch(e));

@@ -134,6 +134,8 @@ function v15(sdk) {
         },
         // associateUserToTenant(tenant, userId) sends {userId}.
         associateBodyKey: "userId",
+        // No AccountLinking recipe (CDI 3.0): the account-linking leg is skipped.
+        accountLinking: undefined,
         // Passwordless users are recipe users {id, email?, phoneNumber?,
         // timeJoined, tenantIds}; consumeCode answers {status, createdNewUser,
         // user}. They are read and updated through the Passwordless recipe
@@ -211,6 +213,36 @@ function v16(sdk) {
         },
         // associateUserToTenant(tenant, RecipeUserId) sends {recipeUserId}.
         associateBodyKey: "recipeUserId",
+        // The AccountLinking recipe, the same functions in every release from
+        // 16.x: canCreatePrimaryUser / createPrimaryUser (GET|POST
+        // /recipe/accountlinking/user/primary[/check]), canLinkAccounts /
+        // linkAccounts (GET|POST /recipe/accountlinking/user/link[/check]),
+        // unlinkAccount (POST /recipe/accountlinking/user/unlink), all taking
+        // a RecipeUserId; SuperTokens.deleteUser(userId,
+        // removeAllLinkedAccounts) → POST /user/remove. Its users are the
+        // SDK's User (isPrimaryUser, loginMethods with a RecipeUserId).
+        accountLinking: {
+            AccountLinking: sdk.AccountLinking,
+            user: (u) =>
+                u && {
+                    id: u.id,
+                    isPrimaryUser: u.isPrimaryUser,
+                    emails: u.emails,
+                    thirdParty: u.thirdParty,
+                    tenantIds: u.tenantIds,
+                    loginMethods: u.loginMethods
+                        .map((lm) => ({
+                            recipeId: lm.recipeId,
+                            recipeUserId: lm.recipeUserId.getAsString(),
+                            email: lm.email,
+                            thirdParty: lm.thirdParty,
+                            verified: lm.verified,
+                            tenantIds: lm.tenantIds,
+                        }))
+                        .sort((a, b) => a.recipeId.localeCompare(b.recipeId)),
+                },
+            deleteUser: (id, removeAllLinkedAccounts) => sdk.SuperTokens.deleteUser(id, removeAllLinkedAccounts),
+        },
         // Passwordless users are users with loginMethods; consumeCode answers
         // {status, createdNewRecipeUser, user, recipeUserId} (19.x and later
         // also consumedDevice). The Passwordless recipe has no getters: users
@@ -258,6 +290,8 @@ function loadRelease(name) {
         UserRoles: require(`${p}/recipe/userroles`),
         ThirdParty: require(`${p}/recipe/thirdparty`),
         Passwordless: require(`${p}/recipe/passwordless`),
+        // 16.x and later (CDI 4.0+) only; 15.x has no account linking.
+        AccountLinking: release.api === "v15" ? undefined : require(`${p}/recipe/accountlinking`),
         Multitenancy: require(`${p}/recipe/multitenancy`),
         Dashboard: require(`${p}/recipe/dashboard`),
         framework: require(`${p}/framework/express`),

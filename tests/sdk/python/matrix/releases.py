@@ -287,6 +287,9 @@ class V024:
     # (up to 0.29), so the core removes nothing.
     pl_revoke_all_phone_key = "email"
 
+    # --- account linking: none (CDI 3.0); the journey's leg is skipped.
+    account_linking = False
+
 
 class V026:
     """0.26.x and later (CDI 5.1+, account linking): primary users with
@@ -527,6 +530,50 @@ class V026:
     # revoke_all_codes(phone_number=...) sends the phone number as "email"
     # (fixed in 0.30), so the core removes nothing.
     pl_revoke_all_phone_key = "email"
+
+    # --- account linking: supertokens_python.recipe.accountlinking.asyncio
+    # (the same functions in every release from 0.26): can_create_primary_user
+    # / create_primary_user (GET|POST /recipe/accountlinking/user/primary[/check]),
+    # can_link_accounts / link_accounts (GET|POST
+    # /recipe/accountlinking/user/link[/check]), unlink_account (POST
+    # /recipe/accountlinking/user/unlink), all taking a RecipeUserId;
+    # supertokens_python.asyncio.delete_user(user_id,
+    # remove_all_linked_accounts) → POST /user/remove. Results are classes
+    # (CreatePrimaryUserOkResult, LinkAccountsOkResult, ...). can_link_accounts
+    # cannot read two of the core's answers: it expects
+    # RECIPE_USER_ID_ALREADY_LINKED_WITH_PRIMARY_USER_ID_ERROR where the core
+    # sends ..._WITH_ANOTHER_PRIMARY_USER_ID_ERROR (so it raises "Unknown
+    # response status"), and it reads a "description" the core does not send
+    # with INPUT_USER_IS_NOT_A_PRIMARY_USER (KeyError).
+
+    account_linking = True
+
+    @staticmethod
+    def al_user(u):
+        """An account-linking user as the journey compares it."""
+        if u is None:
+            return None
+        return {
+            "id": u.id,
+            "is_primary_user": u.is_primary_user,
+            "emails": u.emails,
+            "third_party": [(t.id, t.user_id) for t in u.third_party],
+            "tenant_ids": u.tenant_ids,
+            "login_methods": sorted(
+                (
+                    {
+                        "recipe_id": lm.recipe_id,
+                        "recipe_user_id": lm.recipe_user_id.get_as_string(),
+                        "email": lm.email,
+                        "third_party": None if lm.third_party is None else (lm.third_party.id, lm.third_party.user_id),
+                        "verified": lm.verified,
+                        "tenant_ids": lm.tenant_ids,
+                    }
+                    for lm in u.login_methods
+                ),
+                key=lambda lm: lm["recipe_id"],
+            ),
+        }
 
 
 class V030(V026):
