@@ -21,6 +21,9 @@ pub struct AppState {
     pub app_keys: AppKeys,
     /// What every recipe deletes when a user is deleted (see `Routes::on_user_removed`).
     pub user_removal_statements: Vec<&'static str>,
+    /// What recipes delete of a login method that goes while its row stays (see
+    /// `Routes::on_login_method_removed`).
+    pub login_method_removal_statements: Vec<&'static str>,
     /// What every recipe deletes once it has expired (see `Routes::on_cleanup`).
     pub cleanup_statements: Vec<&'static str>,
     pub in_flight: InFlight,
@@ -42,6 +45,7 @@ impl AppState {
             signing_keys: SigningKeys::new(&settings, metrics.signing_keys_created.clone()),
             app_keys: AppKeys::default(),
             user_removal_statements: routes.user_removal_statements(),
+            login_method_removal_statements: routes.login_method_removal_statements(),
             cleanup_statements: routes.cleanup_statements(),
             in_flight: InFlight::default(),
             domains: Domains::default(),

@@ -15,6 +15,11 @@ CREATE TABLE primary_user_accounts (
 );
 CREATE INDEX primary_user_accounts_owner_index ON primary_user_accounts (app_id, primary_user_id);
 
+-- The primary user's own login method, deleted while others stay linked to its id: the row
+-- keeps the id, and what refers to it (its id mapping, password reset tokens for the others
+-- to join), but it is no login method any more and holds no account.
+ALTER TABLE users ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT FALSE;
+
 -- Whether an app has linked login methods at all: counting users reads the running counts
 -- until it does.
 CREATE INDEX users_linked_index ON users (app_id) WHERE primary_user_id <> user_id;

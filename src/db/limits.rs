@@ -108,6 +108,9 @@ mod tests {
         ("recipe_id", &[]),
         ("key_id", &[]),
         ("session_handle", &[]),
+        // A primary user's accounts, copied from its login methods' checked ones.
+        ("account_type", &[]),
+        ("account_value", &[]),
         // Passwordless devices and codes: hashes, salts and ids gatehouse makes.
         ("device_id_hash", &[]),
         ("link_code_salt", &[]),

@@ -102,6 +102,7 @@ impl Resource {
 pub struct Routes {
     resources: HashMap<&'static str, Resource>,
     user_removal: Vec<&'static str>,
+    login_method_removal: Vec<&'static str>,
     cleanup: Vec<&'static str>,
 }
 
@@ -114,6 +115,17 @@ impl Routes {
 
     pub fn user_removal_statements(&self) -> Vec<&'static str> {
         self.user_removal.clone()
+    }
+
+    /// A statement that deletes a recipe's sign-in data of one login method (a password), for
+    /// a login method that goes while its row stays (a primary user's own, deleted while
+    /// others are linked to it); bound like [`Routes::on_user_removed`]'s.
+    pub fn on_login_method_removed(&mut self, statement: &'static str) {
+        self.login_method_removal.push(statement);
+    }
+
+    pub fn login_method_removal_statements(&self) -> Vec<&'static str> {
+        self.login_method_removal.clone()
     }
 
     /// A statement that deletes a recipe's expired data, bound to the current time in

@@ -44,6 +44,9 @@ pub fn register(routes: &mut Routes) {
         Scope::Tenant,
         import_user,
     );
+    routes.on_login_method_removed(
+        "DELETE FROM emailpassword_users WHERE app_id = $1 AND user_id = $2",
+    );
 }
 
 async fn sign_up(request: Request) -> HandlerResult {
@@ -101,6 +104,7 @@ async fn create_user(
     match inserted {
         Ok(()) => Ok(Some(User {
             id: user_id.clone(),
+            external_id: None,
             is_primary: false,
             login_methods: vec![LoginMethod {
                 recipe_user_id: user_id,

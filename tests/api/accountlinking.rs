@@ -350,7 +350,15 @@ on_both_backends!(deleting_linked_users, |backend| {
     make_primary(&app, &ana).await;
     link(&app, &google, &ana).await;
     link(&app, &github, &ana).await;
-    let metadata = json!({ "userId": ana, "metadataUpdate": { "plan": "pro" } });
+    let mapped = app
+        .post(
+            "/recipe/userid/map",
+            &json!({ "superTokensUserId": ana, "externalUserId": "ana-ext" }),
+        )
+        .await
+        .json();
+    assert_eq!(mapped["status"], "OK");
+    let metadata = json!({ "userId": "ana-ext", "metadataUpdate": { "plan": "pro" } });
     app.put("/recipe/user/metadata", &metadata).await.json();
 
     // A linked login method alone.
@@ -368,46 +376,74 @@ on_both_backends!(deleting_linked_users, |backend| {
             .len(),
         2
     );
-    // The primary user's own: the others keep its id and its data.
+    // The primary user's own: the others keep its id, its id mapping and its data.
     app.post(
         "/user/remove",
         &json!({ "userId": ana, "removeAllLinkedAccounts": false }),
     )
     .await
     .json();
-    let left = user(&app, &ana).await;
-    assert_eq!(left["user"]["id"], ana);
-    assert_eq!(left["user"]["isPrimaryUser"], true);
-    let methods = left["user"]["loginMethods"].as_array().unwrap();
-    assert_eq!(methods.len(), 1);
-    assert_eq!(methods[0]["recipeUserId"], google);
-    let kept = app
-        .get(&format!("/recipe/user/metadata?userId={ana}"))
+    for id in [ana.as_str(), "ana-ext", google.as_str()] {
+        let left = user(&app, id).await;
+        assert_eq!(left["user"]["id"], "ana-ext");
+        assert_eq!(left["user"]["isPrimaryUser"], true);
+        let methods = left["user"]["loginMethods"].as_array().unwrap();
+        assert_eq!(methods.len(), 1);
+        assert_eq!(methods[0]["recipeUserId"], google);
+    }
+    let kept = app.get("/recipe/user/metadata?userId=ana-ext").await.json();
+    assert_eq!(kept["metadata"], json!({ "plan": "pro" }));
+    // It is no login method any more: listed and counted as the others' user only.
+    let listed = app.get("/users").await.json();
+    assert_eq!(listed["users"].as_array().unwrap().len(), 1);
+    let email_password = app
+        .get("/users/count?includeAllTenants=true&includeRecipeIds=emailpassword")
         .await
         .json();
-    assert_eq!(kept["metadata"], json!({ "plan": "pro" }));
-    // The email is free for email and password again, and still the primary user's.
+    assert_eq!(email_password["count"], 0);
+    // The SDKs' flow after such a deletion: a password reset for the primary user's id, then
+    // a new email-password login method (the email is free again) linked to it.
+    let token = app
+        .post(
+            "/recipe/user/password/reset/token",
+            &json!({ "userId": "ana-ext", "email": "ana@example.com" }),
+        )
+        .await
+        .json();
+    assert_eq!(token["status"], "OK", "{token}");
+    let consumed = app
+        .post(
+            "/recipe/user/password/reset/token/consume",
+            &json!({ "token": token["token"] }),
+        )
+        .await
+        .json();
+    assert_eq!(consumed["userId"], "ana-ext");
     let again = id(&app.sign_up("ana@example.com", "password2").await);
-    assert_eq!(
-        app.get(&format!(
+    let check = app
+        .get(&format!(
             "/recipe/accountlinking/user/primary/check?recipeUserId={again}"
         ))
         .await
-        .json()["primaryUserId"],
-        ana
-    );
-    assert_eq!(link(&app, &again, &ana).await["status"], "OK");
-    // The whole group, with the primary user's data.
+        .json();
+    assert_eq!(check["primaryUserId"], "ana-ext");
+    assert_eq!(link(&app, &again, "ana-ext").await["status"], "OK");
+    // The whole group, with the primary user's data and mapping.
     app.post("/user/remove", &json!({ "userId": google }))
         .await
         .json();
-    assert_eq!(user(&app, &ana).await["status"], "UNKNOWN_USER_ID_ERROR");
-    assert_eq!(user(&app, &again).await["status"], "UNKNOWN_USER_ID_ERROR");
+    for id in [ana.as_str(), "ana-ext", again.as_str()] {
+        assert_eq!(user(&app, id).await["status"], "UNKNOWN_USER_ID_ERROR");
+    }
     let kept = app
         .get(&format!("/recipe/user/metadata?userId={ana}"))
         .await
         .json();
     assert_eq!(kept["metadata"], json!({}));
+    let kept = app.get("/recipe/user/metadata?userId=ana-ext").await.json();
+    assert_eq!(kept["metadata"], json!({}));
+    assert_eq!(app.count_rows("users").await, 0);
+    assert_eq!(app.count_rows("userid_mapping").await, 0);
     assert_eq!(app.count_rows("primary_user_accounts").await, 0);
     assert_eq!(app.get("/users/count").await.json()["count"], 0);
 });

@@ -138,7 +138,14 @@ async fn unlink(request: Request) -> HandlerResult {
     let app_id = &request.tenant.app_id;
     // Taken first: deleting a login method takes its id mapping with it.
     let shown_id = useridmapping::shown_id(db, app_id, &user_id).await?;
-    let (was_linked, was_deleted) = match store::unlink(db, app_id, &user_id).await? {
+    let (was_linked, was_deleted) = match store::unlink(
+        db,
+        app_id,
+        &user_id,
+        &request.state.login_method_removal_statements,
+    )
+    .await?
+    {
         Unlink::UnknownUser => return Err(unknown_user()),
         Unlink::WasNotLinked => (false, false),
         Unlink::Unlinked => (true, false),

@@ -43,18 +43,16 @@ pub enum Unlink {
     UnknownUser,
 }
 
-/// A user's row: (user id, primary user id, linked or primary, time joined).
-type Row = (String, String, bool, i64);
+/// A user's row: (user id, primary user id, linked or primary, time joined, deleted: see
+/// `RETIRE_LOGIN_METHOD`).
+type Row = (String, String, bool, i64, bool);
 
-/// The primary id of `user_id`'s group: its row's, or `user_id` itself when it is the id of a
-/// group whose own login method was deleted.
-const GROUP_OF: &str = "SELECT COALESCE( \
-       (SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2), \
-       (SELECT primary_user_id FROM users WHERE app_id = $1 AND primary_user_id = $2 LIMIT 1))";
+/// The primary id of `user_id`'s group.
+const GROUP_OF: &str = "SELECT primary_user_id FROM users WHERE app_id = $1 AND user_id = $2";
 
 fn lock_sql(db: &Db) -> String {
     format!(
-        "SELECT user_id, primary_user_id, is_primary, time_joined FROM users \
+        "SELECT user_id, primary_user_id, is_primary, time_joined, deleted FROM users \
          WHERE app_id = $1 AND (user_id IN ($2, $3) OR primary_user_id IN ($2, $3)) \
          ORDER BY user_id{}",
         db.for_update()
@@ -75,11 +73,10 @@ pub async fn make_primary(
         let rows: Vec<Row> = sqlx::query_as(&lock).bind(app_id).bind(user_id).bind(user_id).fetch_all(&mut *tx).await?;
         let own = rows.iter().find(|row| row.0 == user_id);
         let outcome = match own {
-            None if rows.is_empty() => MakePrimary::UnknownUser,
-            // The id of a group whose own login method was deleted: a primary user still.
-            None => MakePrimary::WasAlreadyPrimary,
-            Some((_, primary, _, _)) if primary != user_id => MakePrimary::LinkedTo(primary.clone()),
-            Some((_, _, true, _)) => MakePrimary::WasAlreadyPrimary,
+            None => MakePrimary::UnknownUser,
+            Some((_, primary, _, _, _)) if primary != user_id => MakePrimary::LinkedTo(primary.clone()),
+            // A primary user, or one whose own login method was deleted: a primary user still.
+            Some((_, _, true, _, _)) => MakePrimary::WasAlreadyPrimary,
             Some(_) => {
                 sqlx::query("UPDATE users SET is_primary = TRUE WHERE app_id = $1 AND user_id = $2")
                     .bind(app_id)
@@ -110,14 +107,14 @@ pub async fn link(
 ) -> Result<Link, ApiError> {
     let lock = lock_sql(db);
     Ok(with_pool!(db, pool => {
-        let group: Option<String> = sqlx::query_scalar(GROUP_OF).bind(app_id).bind(primary_id).fetch_one(pool).await?;
+        let group: Option<String> = sqlx::query_scalar(GROUP_OF).bind(app_id).bind(primary_id).fetch_optional(pool).await?;
         let Some(group) = group else {
             return Ok(Link::UnknownUser);
         };
         let mut tx = pool.begin_write().await?;
         // The login method, the primary user's group (also when `primary_id` is a member).
         let rows: Vec<Row> = sqlx::query_as(&lock).bind(app_id).bind(user_id).bind(&group).fetch_all(&mut *tx).await?;
-        let Some((_, current_group, linked, _)) = rows.iter().find(|row| row.0 == user_id).cloned() else {
+        let Some((_, current_group, linked, _, false)) = rows.iter().find(|row| row.0 == user_id).cloned() else {
             return Ok(Link::UnknownUser);
         };
         let group_is_primary = rows.iter().any(|row| row.1 == group && row.2);
@@ -169,21 +166,26 @@ pub async fn link(
 }
 
 /// Takes a login method out of its primary user's group. The primary user's own login method
-/// is deleted instead when others are linked to it (two users cannot share one id); a primary
-/// user without others stops being one.
-pub async fn unlink(db: &Db, app_id: &str, user_id: &str) -> Result<Unlink, ApiError> {
+/// is deleted instead when others are linked to it (two users cannot share one id; they keep
+/// its id and data); a primary user without others stops being one.
+pub async fn unlink(
+    db: &Db,
+    app_id: &str,
+    user_id: &str,
+    login_method_removal: &[&'static str],
+) -> Result<Unlink, ApiError> {
     let lock = lock_sql(db);
     Ok(with_pool!(db, pool => {
-        let group: Option<String> = sqlx::query_scalar(GROUP_OF).bind(app_id).bind(user_id).fetch_one(pool).await?;
+        let group: Option<String> = sqlx::query_scalar(GROUP_OF).bind(app_id).bind(user_id).fetch_optional(pool).await?;
         let Some(group) = group else {
             return Ok(Unlink::UnknownUser);
         };
         let mut tx = pool.begin_write().await?;
         let rows: Vec<Row> = sqlx::query_as(&lock).bind(app_id).bind(user_id).bind(&group).fetch_all(&mut *tx).await?;
-        let Some((_, current_group, linked, time_joined)) = rows.iter().find(|row| row.0 == user_id).cloned() else {
+        let Some((_, current_group, linked, time_joined, false)) = rows.iter().find(|row| row.0 == user_id).cloned() else {
             return Ok(Unlink::UnknownUser);
         };
-        let members = rows.iter().filter(|row| row.1 == current_group).count();
+        let members = rows.iter().filter(|row| row.1 == current_group && !row.4).count();
         let outcome = if !linked {
             Unlink::WasNotLinked
         } else if current_group != user_id {
@@ -207,11 +209,9 @@ pub async fn unlink(db: &Db, app_id: &str, user_id: &str) -> Result<Unlink, ApiE
                 .await?;
             Unlink::Unlinked
         } else {
-            sqlx::query("DELETE FROM users WHERE app_id = $1 AND user_id = $2")
-                .bind(app_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            for statement in primary_accounts::RETIRE_LOGIN_METHOD.iter().chain(login_method_removal) {
+                sqlx::query(statement).bind(app_id).bind(user_id).execute(&mut *tx).await?;
+            }
             Unlink::Deleted
         };
         if !matches!(outcome, Unlink::WasNotLinked) {

@@ -119,8 +119,17 @@ const GROUP_PAIRS: &str = "WITH accounts (account_type, account_value) AS ( \
 /// After a login method joined or left group `$2` of app `$1`: the group's time joined (its
 /// earliest login method's), which listings sort by.
 pub const REFRESH_GROUP_TIME: &str = "UPDATE user_tenants SET primary_time_joined = \
-       (SELECT MIN(time_joined) FROM users WHERE app_id = $1 AND primary_user_id = $2) \
+       (SELECT MIN(time_joined) FROM users WHERE app_id = $1 AND primary_user_id = $2 AND NOT deleted) \
      WHERE app_id = $1 AND primary_user_id = $2";
+
+/// Retires the primary user's own login method `$2` of app `$1` while others stay linked to
+/// its id: the row stays (see the `deleted` column), without accounts or tenants. Recipes'
+/// sign-in data goes with `AppState::login_method_removal_statements`.
+pub const RETIRE_LOGIN_METHOD: [&str; 2] = [
+    "UPDATE users SET deleted = TRUE, email = NULL, phone_number = NULL, third_party_id = NULL, \
+     third_party_user_id = NULL WHERE app_id = $1 AND user_id = $2",
+    "DELETE FROM user_tenants WHERE app_id = $1 AND user_id = $2",
+];
 
 pub const DELETE_PAIRS: &str =
     "DELETE FROM primary_user_accounts WHERE app_id = $1 AND primary_user_id = $2";

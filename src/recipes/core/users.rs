@@ -354,7 +354,7 @@ async fn count(
             Some(tenant_id),
         ),
         (true, None) => (
-            "SELECT COUNT(DISTINCT primary_user_id) FROM users WHERE app_id = $1",
+            "SELECT COUNT(DISTINCT primary_user_id) FROM users WHERE app_id = $1 AND NOT deleted",
             None,
         ),
     };
@@ -375,11 +375,24 @@ async fn count(
     }))
 }
 
+/// What a user removal deletes.
+enum Removal<'u> {
+    /// Data kept under an id gatehouse has no user for (metadata, roles, ...).
+    UnknownUser,
+    /// The whole user: every login method, all data.
+    Group,
+    /// One login method linked to a primary user, with the data under its own id.
+    LinkedLoginMethod(&'u LoginMethod),
+    /// The primary user's own login method, while others are linked to it: they keep its id
+    /// and all its data (upstream's rule, which the SDKs' flows rely on).
+    PrimaryLoginMethod(&'u LoginMethod),
+    /// The id of a primary user whose own login method is gone already.
+    Nothing,
+}
+
 /// Deletes a user with all its login methods and everything every recipe keeps for them
-/// (under the user's id and each login method's). With `removeAllLinkedAccounts: false` only
-/// the login method named goes, with its data; when that is the primary user's own, the
-/// others keep the primary user's id and its data (upstream's rule, which the SDKs' flows
-/// rely on). An unknown id still has its recipe data (metadata, roles, ...) removed.
+/// (under the user's id and each login method's), or with `removeAllLinkedAccounts: false`
+/// only the login method named.
 async fn remove_user(request: Request) -> HandlerResult {
     let input = request.json()?;
     let user_id = input.str("userId")?;
@@ -387,26 +400,29 @@ async fn remove_user(request: Request) -> HandlerResult {
     let state = &request.state;
     let app_id = &request.tenant.app_id;
     let user = find_user(&state.db, app_id, &user_id).await?;
-    // (login methods deleted, ids whose data goes)
-    let (methods, mut data_ids): (Vec<&LoginMethod>, Vec<&str>) = match &user {
-        None => (Vec::new(), vec![user_id.as_str()]),
-        Some(user) if remove_linked || user.login_methods.len() == 1 => {
-            let methods: Vec<&LoginMethod> = user.login_methods.iter().collect();
-            let mut data_ids = vec![user.id.as_str(), user.shown_id()];
-            for method in &methods {
-                data_ids.extend([method.recipe_user_id.as_str(), method.shown_id()]);
-            }
-            (methods, data_ids)
-        }
+    let removal = match &user {
+        None => Removal::UnknownUser,
+        Some(user) if remove_linked || user.login_methods.len() == 1 => Removal::Group,
         Some(user) => match user.login_methods.iter().find(|m| m.is_named(&user_id)) {
-            Some(method) if method.recipe_user_id == user.id => (vec![method], Vec::new()),
-            Some(method) => (
-                vec![method],
-                vec![method.recipe_user_id.as_str(), method.shown_id()],
-            ),
-            // The id of a primary user whose own login method is gone: nothing of its own.
-            None => (Vec::new(), Vec::new()),
+            Some(method) if method.recipe_user_id == user.id => Removal::PrimaryLoginMethod(method),
+            Some(method) => Removal::LinkedLoginMethod(method),
+            None => Removal::Nothing,
         },
+    };
+    // Other recipes keep their data under the id the application knows the user by.
+    let mut data_ids: Vec<&str> = match (&removal, &user) {
+        (Removal::UnknownUser, _) => vec![user_id.as_str()],
+        (Removal::Group, Some(user)) => {
+            let mut ids = vec![user.id.as_str(), user.shown_id()];
+            for method in &user.login_methods {
+                ids.extend([method.recipe_user_id.as_str(), method.shown_id()]);
+            }
+            ids
+        }
+        (Removal::LinkedLoginMethod(method), _) => {
+            vec![method.recipe_user_id.as_str(), method.shown_id()]
+        }
+        _ => Vec::new(),
     };
     data_ids.sort_unstable();
     data_ids.dedup();
@@ -417,12 +433,28 @@ async fn remove_user(request: Request) -> HandlerResult {
                 sqlx::query(statement).bind(app_id).bind(id).execute(&mut *tx).await?;
             }
         }
-        for method in &methods {
-            sqlx::query("DELETE FROM users WHERE app_id = $1 AND user_id = $2")
-                .bind(app_id)
-                .bind(&method.recipe_user_id)
-                .execute(&mut *tx)
-                .await?;
+        match (&removal, &user) {
+            (Removal::Group, Some(user)) => {
+                sqlx::query("DELETE FROM users WHERE app_id = $1 AND primary_user_id = $2")
+                    .bind(app_id)
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (Removal::LinkedLoginMethod(method), _) => {
+                sqlx::query("DELETE FROM users WHERE app_id = $1 AND user_id = $2")
+                    .bind(app_id)
+                    .bind(&method.recipe_user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (Removal::PrimaryLoginMethod(method), _) => {
+                let statements = primary_accounts::RETIRE_LOGIN_METHOD.iter().chain(&state.login_method_removal_statements);
+                for statement in statements {
+                    sqlx::query(statement).bind(app_id).bind(&method.recipe_user_id).execute(&mut *tx).await?;
+                }
+            }
+            _ => {}
         }
         if let Some(user) = &user {
             // What the group had of the deleted login methods goes from its accounts and its

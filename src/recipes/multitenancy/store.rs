@@ -328,7 +328,7 @@ pub async fn associate(db: &Db, tenant: &TenantId, user_id: &str) -> Result<Asso
     let login: Option<Login> = with_pool!(db, pool => {
         sqlx::query_as(
             "SELECT recipe_id, primary_user_id, is_primary, time_joined, email, phone_number, third_party_id, \
-             third_party_user_id FROM users WHERE app_id = $1 AND user_id = $2",
+             third_party_user_id FROM users WHERE app_id = $1 AND user_id = $2 AND NOT deleted",
         )
         .bind(&tenant.app_id)
         .bind(user_id)
@@ -434,7 +434,7 @@ pub async fn disassociate(
 ) -> Result<Option<bool>, ApiError> {
     Ok(with_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let known: Option<(String, bool)> = sqlx::query_as("SELECT primary_user_id, is_primary FROM users WHERE app_id = $1 AND user_id = $2")
+        let known: Option<(String, bool)> = sqlx::query_as("SELECT primary_user_id, is_primary FROM users WHERE app_id = $1 AND user_id = $2 AND NOT deleted")
             .bind(&tenant.app_id)
             .bind(user_id)
             .fetch_optional(&mut *tx)
