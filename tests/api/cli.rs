@@ -83,6 +83,17 @@ fn start_command(mut command: Command) -> Running {
     }
 }
 
+/// A server a test leaves running is stopped with it, so that no test run leaves processes
+/// behind (a server already stopped is left as it is).
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Running {
     /// The log lines so far.
     pub fn log(&self) -> Vec<String> {
