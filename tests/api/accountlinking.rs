@@ -503,33 +503,18 @@ on_both_backends!(racing_links_keep_accounts_apart, |backend| {
     }
 });
 
-/// A passwordless user signed up by phone number.
-async fn passwordless_by_phone(app: &TestApp, prefix: &str, phone: &str) -> String {
-    let code = app
-        .post(
-            &format!("{prefix}/recipe/signinup/code"),
-            &json!({ "phoneNumber": phone }),
-        )
-        .await
-        .json();
-    let consumed = app
-        .post(
-            &format!("{prefix}/recipe/signinup/code/consume"),
-            &json!({ "preAuthSessionId": code["preAuthSessionId"], "linkCode": code["linkCode"] }),
-        )
-        .await
-        .json();
-    id(&consumed["user"])
-}
-
 on_both_backends!(
     recipes_refuse_changes_that_would_share_an_account,
     |backend| {
         let app = TestApp::spawn(backend).await;
         let ana = id(&app.sign_up("ana@example.com", "password1").await);
         let bob = id(&app.sign_up("bob@example.com", "password1").await);
-        let bob_phone = passwordless_by_phone(&app, "", "+16505550100").await;
-        let ana_phone = passwordless_by_phone(&app, "", "+16505550111").await;
+        let bob_phone = id(&app
+            .passwordless_sign_up("", json!({ "phoneNumber": "+16505550100" }))
+            .await);
+        let ana_phone = id(&app
+            .passwordless_sign_up("", json!({ "phoneNumber": "+16505550111" }))
+            .await);
         make_primary(&app, &ana).await;
         make_primary(&app, &bob).await;
         assert_eq!(link(&app, &bob_phone, &bob).await["status"], "OK");
@@ -631,21 +616,9 @@ on_both_backends!(
         // Two primary users with one email, in different tenants.
         let ana = id(&app.sign_up("ana@example.com", "password1").await);
         make_primary(&app, &ana).await;
-        let code = app
-            .post(
-                "/t1/recipe/signinup/code",
-                &json!({ "email": "ana@example.com" }),
-            )
-            .await
-            .json();
-        let other = app
-        .post(
-            "/t1/recipe/signinup/code/consume",
-            &json!({ "preAuthSessionId": code["preAuthSessionId"], "linkCode": code["linkCode"] }),
-        )
-        .await
-        .json();
-        let other = id(&other["user"]);
+        let other = id(&app
+            .passwordless_sign_up("/t1", json!({ "email": "ana@example.com" }))
+            .await);
         assert_eq!(make_primary(&app, &other).await["status"], "OK");
         // Ana's group may not join t1, where the other primary user has her email.
         let refused = app

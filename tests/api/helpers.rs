@@ -222,6 +222,25 @@ impl TestApp {
         reply["user"].clone()
     }
 
+    /// Signs up (or in) a passwordless user of `contact` (`{"email": ..}` or
+    /// `{"phoneNumber": ..}`) in the tenant of path prefix `prefix`, by magic link; returns
+    /// the user object.
+    pub async fn passwordless_sign_up(&self, prefix: &str, contact: Value) -> Value {
+        let code = self
+            .post(&format!("{prefix}/recipe/signinup/code"), &contact)
+            .await
+            .json();
+        let consumed = self
+            .post(
+                &format!("{prefix}/recipe/signinup/code/consume"),
+                &serde_json::json!({ "preAuthSessionId": code["preAuthSessionId"], "linkCode": code["linkCode"] }),
+            )
+            .await
+            .json();
+        assert_eq!(consumed["status"], "OK", "{consumed}");
+        consumed["user"].clone()
+    }
+
     /// How many rows a table holds, to check what a request wrote.
     pub async fn count_rows(&self, table: &str) -> i64 {
         let db = self.db().await;

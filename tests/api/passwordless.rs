@@ -702,23 +702,6 @@ on_both_backends!(
     }
 );
 
-/// Signs up a passwordless user with `contact` (`{"email": ..}` or `{"phoneNumber": ..}`).
-async fn sign_up(app: &TestApp, prefix: &str, contact: Value) -> Value {
-    let code = app
-        .post(&format!("{prefix}/recipe/signinup/code"), &contact)
-        .await
-        .json();
-    let consumed = app
-        .post(
-            &format!("{prefix}/recipe/signinup/code/consume"),
-            &json!({ "preAuthSessionId": code["preAuthSessionId"], "linkCode": code["linkCode"] }),
-        )
-        .await
-        .json();
-    assert_eq!(consumed["status"], "OK", "{consumed}");
-    consumed["user"].clone()
-}
-
 async fn update(app: &TestApp, body: Value) -> crate::helpers::Reply {
     crate::helpers::send(
         app.request(actix_web::http::Method::PUT, "/recipe/user")
@@ -730,8 +713,12 @@ async fn update(app: &TestApp, body: Value) -> crate::helpers::Reply {
 
 on_both_backends!(email_and_phone_are_changed_and_removed, |backend| {
     let app = TestApp::spawn(backend).await;
-    let ana = sign_up(&app, "", json!({ "email": "ana@example.com" })).await;
-    let bob = sign_up(&app, "", json!({ "phoneNumber": "+16505550199" })).await;
+    let ana = app
+        .passwordless_sign_up("", json!({ "email": "ana@example.com" }))
+        .await;
+    let bob = app
+        .passwordless_sign_up("", json!({ "phoneNumber": "+16505550199" }))
+        .await;
     let ana_id = ana["id"].as_str().unwrap();
     let bob_id = bob["id"].as_str().unwrap();
 
@@ -797,7 +784,9 @@ on_both_backends!(email_and_phone_are_changed_and_removed, |backend| {
         .await
         .assert_error(400, "Field name 'phoneNumber' is invalid in JSON input");
     // Signing in by the new phone number finds the same user.
-    let again = sign_up(&app, "", json!({ "phoneNumber": "+16505550100" })).await;
+    let again = app
+        .passwordless_sign_up("", json!({ "phoneNumber": "+16505550100" }))
+        .await;
     assert_eq!(again["id"], ana_id);
 
     // Other recipes' users are unknown here; a mapped id is accepted.
@@ -842,11 +831,19 @@ on_both_backends!(tenant_membership_and_deletion, |backend| {
         assert_eq!(created["status"], "OK");
     }
     // One email is two users in two tenants.
-    let first = sign_up(&app, "/t1", json!({ "email": "same@example.com" })).await;
-    let second = sign_up(&app, "/t2", json!({ "email": "same@example.com" })).await;
+    let first = app
+        .passwordless_sign_up("/t1", json!({ "email": "same@example.com" }))
+        .await;
+    let second = app
+        .passwordless_sign_up("/t2", json!({ "email": "same@example.com" }))
+        .await;
     assert_ne!(first["id"], second["id"]);
-    let phone = sign_up(&app, "/t1", json!({ "phoneNumber": "+16505550177" })).await;
-    let other_phone = sign_up(&app, "/t2", json!({ "phoneNumber": "+16505550177" })).await;
+    let phone = app
+        .passwordless_sign_up("/t1", json!({ "phoneNumber": "+16505550177" }))
+        .await;
+    let other_phone = app
+        .passwordless_sign_up("/t2", json!({ "phoneNumber": "+16505550177" }))
+        .await;
     let associate = |user: &Value| {
         let user_id = user["id"].clone();
         let app = &app;

@@ -38,14 +38,28 @@ fn unknown_user() -> ApiError {
     ApiError::bad_request("Unknown user ID provided")
 }
 
-/// A user id of the request (`recipeUserId` or `primaryUserId`, from the query for checks and
-/// the body for changes), as gatehouse knows it.
-async fn user_id_of(request: &Request, mode: Mode, field: &str) -> Result<String, ApiError> {
-    let given = match mode {
-        Mode::Check => request.query(field)?,
-        Mode::Change => request.json()?.str(field)?,
+/// The user ids of the request (`recipeUserId`, `primaryUserId`: from the query for checks
+/// and the body for changes), read first, then each as gatehouse knows it.
+async fn user_ids_of<const N: usize>(
+    request: &Request,
+    mode: Mode,
+    fields: [&str; N],
+) -> Result<[String; N], ApiError> {
+    let body = match mode {
+        Mode::Check => None,
+        Mode::Change => Some(request.json()?),
     };
-    useridmapping::resolve(&request.state.db, &request.tenant.app_id, &given).await
+    let mut ids = fields.map(|_| String::new());
+    for (id, field) in ids.iter_mut().zip(fields) {
+        *id = match &body {
+            None => request.query(field)?,
+            Some(body) => body.str(field)?,
+        };
+    }
+    for id in &mut ids {
+        *id = useridmapping::resolve(&request.state.db, &request.tenant.app_id, id).await?;
+    }
+    Ok(ids)
 }
 
 /// The user (whole group) of `user_id` in its JSON form.
@@ -65,7 +79,7 @@ fn conflict_json(conflict: &AccountConflict, shown_primary: String) -> Value {
 }
 
 async fn make_primary(request: Request, mode: Mode) -> HandlerResult {
-    let user_id = user_id_of(&request, mode, "recipeUserId").await?;
+    let [user_id] = user_ids_of(&request, mode, ["recipeUserId"]).await?;
     let db = &request.state.db;
     let app_id = &request.tenant.app_id;
     let mut answer = match store::make_primary(db, app_id, &user_id, mode).await? {
@@ -91,8 +105,8 @@ async fn make_primary(request: Request, mode: Mode) -> HandlerResult {
 }
 
 async fn link(request: Request, mode: Mode) -> HandlerResult {
-    let user_id = user_id_of(&request, mode, "recipeUserId").await?;
-    let primary_id = user_id_of(&request, mode, "primaryUserId").await?;
+    let [user_id, primary_id] =
+        user_ids_of(&request, mode, ["recipeUserId", "primaryUserId"]).await?;
     let db = &request.state.db;
     let app_id = &request.tenant.app_id;
     let accounts_already_linked = match store::link(db, app_id, &user_id, &primary_id, mode).await?
@@ -133,7 +147,7 @@ async fn link(request: Request, mode: Mode) -> HandlerResult {
 }
 
 async fn unlink(request: Request) -> HandlerResult {
-    let user_id = user_id_of(&request, Mode::Change, "recipeUserId").await?;
+    let [user_id] = user_ids_of(&request, Mode::Change, ["recipeUserId"]).await?;
     let db = &request.state.db;
     let app_id = &request.tenant.app_id;
     // Taken first: deleting a login method takes its id mapping with it.

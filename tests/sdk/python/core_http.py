@@ -2,6 +2,7 @@
 the api key and no cdi-version, as the docs' curl commands."""
 
 import secrets
+from urllib.parse import urlparse
 
 import httpx
 
@@ -25,3 +26,25 @@ class Core:
             if t["tenantId"] != "public":
                 self.ok("POST", f"/appid-{app}/recipe/multitenancy/tenant/remove", {"tenantId": t["tenantId"]})
         return self.ok("POST", "/recipe/multitenancy/app/remove", {"appId": app})
+
+
+class Recorder:
+    """The SDK's network_interceptor: records every core request but the version
+    negotiation."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, url, method, headers, params, body, user_context):
+        if not url.endswith("/apiversion"):
+            self.calls.append({"method": method.upper(), "path": urlparse(url).path, "headers": dict(headers), "params": params, "body": body})
+        return url, method, headers, params, body
+
+    def mark(self):
+        return len(self.calls)
+
+    def since(self, start):
+        return self.calls[start:]
+
+    def paths(self, start):
+        return [f"{c['method']} {c['path']}" for c in self.calls[start:]]

@@ -41,7 +41,7 @@ from urllib.parse import urlparse
 import phonenumbers
 import pytest
 
-from core_http import Core
+from core_http import Core, Recorder
 from core_http import tag as _tag
 
 from supertokens_python.asyncio import (
@@ -140,26 +140,7 @@ def _unknown_id():
     return str(uuid.uuid4())
 
 
-class Recorder:
-    """The SDK's network_interceptor: records every core request but the version
-    negotiation."""
 
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, url, method, headers, params, body, user_context):
-        if not url.endswith("/apiversion"):
-            self.calls.append({"method": method.upper(), "path": urlparse(url).path, "headers": dict(headers), "params": params, "body": body})
-        return url, method, headers, params, body
-
-    def mark(self):
-        return len(self.calls)
-
-    def since(self, start):
-        return self.calls[start:]
-
-    def paths(self, start):
-        return [f"{c['method']} {c['path']}" for c in self.calls[start:]]
 
 
 class Linking:

@@ -29,7 +29,7 @@ from urllib.parse import quote, urlparse
 import pyotp
 import pytest
 
-from core_http import Core
+from core_http import Core, Recorder
 from core_http import tag as _tag
 
 from supertokens_python.asyncio import delete_user, get_user
@@ -91,23 +91,7 @@ def app(sdk):
         core.client.close()
 
 
-class Recorder:
-    """The SDK's network_interceptor: records every core request but the
-    version negotiation."""
 
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, url, method, headers, params, body, user_context):
-        if not url.endswith("/apiversion"):
-            self.calls.append({"method": method.upper(), "path": urlparse(url).path, "headers": dict(headers), "params": params, "body": body})
-        return url, method, headers, params, body
-
-    def mark(self):
-        return len(self.calls)
-
-    def paths(self, start):
-        return [f"{c['method']} {c['path']}" for c in self.calls[start:]]
 
 
 class Authenticator:
